@@ -1,0 +1,103 @@
+"""The native TextNER vector env against Gymnasium's SyncVectorEnv, step for step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import textenvs  # noqa: F401
+from textenvs.envs import InvalidActionError, TextNERVectorEnv
+
+
+def assert_same(a: Any, b: Any, where: str) -> None:
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_same(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, np.ndarray):
+        assert isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape, where
+        assert a.tolist() == b.tolist(), where
+    else:
+        assert a == b, where
+
+
+@pytest.mark.parametrize("reward", ["token", "f1", "delta_f1"])
+@pytest.mark.parametrize("max_length", [64, 9])
+def test_native_matches_sync_step_for_step(reward: str, max_length: int) -> None:
+    kwargs = {"reward": reward, "max_length": max_length, "split": "validation"}
+    sync = gym.make_vec("TextNER-v0", num_envs=6, vectorization_mode="sync", **kwargs)
+    native = gym.make_vec("TextNER-v0", num_envs=6, vectorization_mode="vector_entry_point", **kwargs)
+    assert isinstance(native.unwrapped, TextNERVectorEnv)
+    assert native.observation_space == sync.observation_space
+    assert native.action_space == sync.action_space
+    assert_same(native.reset(seed=11), sync.reset(seed=11), "reset")
+    rng = np.random.default_rng(0)
+    n_tags = native.single_action_space.n
+    gold = native.unwrapped._gold
+    for step in range(250):
+        # Mostly gold tags so that entities get found, plus random (often invalid) ones.
+        position = np.minimum(native.unwrapped._position, max_length - 1)
+        actions = np.where(
+            rng.random(6) < 0.6, gold[np.arange(6), position], rng.integers(n_tags, size=6)
+        )
+        assert_same(native.step(actions), sync.step(actions), f"step {step}")
+    assert native.unwrapped.action_masks().shape == (6, n_tags)
+    masks = np.stack([e.unwrapped.action_masks() for e in sync.envs])
+    assert (native.unwrapped.action_masks() == masks).all()
+
+
+def test_autoreset_next_step() -> None:
+    envs = TextNERVectorEnv(num_envs=2, split="test", reward="f1")
+    envs.reset(seed=0)
+    steps = envs._steps.copy()
+    done_at = None
+    for t in range(int(steps.max()) + 1):
+        _, rewards, terminated, truncated, infos = envs.step(np.zeros(2, dtype=np.int64))
+        if terminated[0] and done_at is None:
+            done_at = t
+            assert infos["_f1"][0] and infos["f1"][0] == rewards[0]
+        elif done_at is not None and t == done_at + 1:
+            assert rewards[0] == 0.0 and not terminated[0]
+            assert infos["_words"][0]  # the reset info of the new sentence
+            break
+    assert done_at == steps[0] - 1
+
+
+def test_reset_mask_and_seed_list() -> None:
+    envs = TextNERVectorEnv(num_envs=3)
+    obs, _ = envs.reset(seed=[1, 2, 3])
+    envs.step(np.zeros(3, dtype=np.int64))
+    obs, infos = envs.reset(options={"reset_mask": np.array([True, False, False])})
+    assert infos["_words"].tolist() == [True, False, False]
+    assert obs["position"].tolist() == [0, 1, 1]
+
+
+def test_vector_actions_are_checked() -> None:
+    envs = TextNERVectorEnv(num_envs=2)
+    envs.reset(seed=0)
+    with pytest.raises(InvalidActionError, match="outside Discrete"):
+        envs.step(np.array([0, 99]))
+    with pytest.raises(InvalidActionError, match="2 integer tag ids"):
+        envs.step(np.array([0.0, 1.0]))
+    with pytest.raises(InvalidActionError, match="2 integer tag ids"):
+        envs.step(np.array([0]))
+
+
+def test_caller_actions_are_not_mutated() -> None:
+    envs = TextNERVectorEnv(num_envs=4, split="test")
+    envs.reset(seed=0)
+    actions = np.ones(4, dtype=np.int64)
+    for _ in range(80):
+        envs.step(actions)
+    assert actions.tolist() == [1, 1, 1, 1]
+
+
+def test_default_make_vec_uses_native_env() -> None:
+    envs = gym.make_vec("TextNER-v0", num_envs=64)
+    assert isinstance(envs.unwrapped, TextNERVectorEnv) and envs.num_envs == 64
+    obs, _ = envs.reset(seed=0)
+    assert obs["word_ids"].shape == (64, 64)
+    assert envs.observation_space.contains(obs)

@@ -1,0 +1,190 @@
+"""The encoded corpus and IOB tables shared by the tagging environments.
+
+A :class:`TaggingCorpus` turns tagged sentences into the padded integer arrays that the
+single and the vectorized environment both step over, and :class:`IOBTables` holds, per pair
+(previous tag, tag), whether the tag continues an entity: the rule from which action masks,
+entity counts and rewards all follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+import numpy as np
+from gymnasium import spaces
+
+from textenvs.data.loaders import SPLITS, load_builtin_ner
+from textenvs.data.records import TaggedSentence
+from textenvs.data.tags import OUTSIDE, entity_types_of, split_tag, tag_names_for
+from textenvs.data.vocab import PAD_ID, Vocabulary
+
+DatasetArg = Union[None, str, Mapping[str, Sequence[TaggedSentence]], Sequence[TaggedSentence]]
+"""What an env's ``dataset=`` accepts: ``None``/``"builtin"``, a split mapping, or records."""
+
+
+class IOBTables:
+    """Lookup tables over tag ids for lenient (seqeval) IOB reading.
+
+    Row ``start`` (= ``n_tags``) stands for "no previous tag" at the start of a sentence.
+
+    Attributes:
+        n_tags: number of tags.
+        start: the row index used before the first word.
+        entity_type: per tag, the index of its entity type, or -1 for ``O``.
+        continues: ``continues[prev, tag]`` is True when ``tag`` is ``I-X`` after ``B-X``/``I-X``.
+        opens: ``opens[prev, tag]`` is True when ``tag`` starts a new entity after ``prev``.
+        valid: ``valid[prev, tag]`` is True when ``tag`` keeps the sequence valid IOB2.
+    """
+
+    def __init__(self, tag_names: Sequence[str]) -> None:
+        parsed = [split_tag(tag) for tag in tag_names]
+        types = sorted({entity_type for _, entity_type in parsed if entity_type})
+        self.n_tags = len(tag_names)
+        self.start = self.n_tags
+        self.entity_type = np.array(
+            [types.index(t) if t else -1 for _, t in parsed] + [-1], dtype=np.int64
+        )
+        is_inside = np.array([prefix == "I" for prefix, _ in parsed])
+        is_entity = np.array([prefix != OUTSIDE for prefix, _ in parsed])
+        prev_type = self.entity_type[:, None]
+        same_type = (prev_type == self.entity_type[None, : self.n_tags]) & (prev_type >= 0)
+        self.continues = is_inside[None, :] & same_type
+        self.opens = is_entity[None, :] & ~self.continues
+        self.valid = ~is_inside[None, :] | self.continues
+        # Python lists for the single env, where list indexing beats numpy scalars.
+        self.continues_list: list[list[bool]] = self.continues.tolist()
+        self.opens_list: list[list[bool]] = self.opens.tolist()
+        self.entity_type_list: list[int] = self.entity_type.tolist()
+
+
+@dataclass(frozen=True)
+class TaggingCorpus:
+    """One split of a tagged dataset, encoded for an environment.
+
+    Attributes:
+        sentences: the split's records.
+        tag_names: the tags in action order.
+        vocab: the word vocabulary (built from the training split).
+        max_length: the observation length; longer sentences are truncated to it.
+        word_ids: ``(n_sentences, max_length)`` word ids, ``PAD_ID`` past the end.
+        gold_ids: ``(n_sentences, max_length)`` gold tag ids, 0 past the end.
+        lengths: ``(n_sentences,)`` sentence lengths in words.
+        steps: ``(n_sentences,)`` steps per episode: ``min(len(sentence), max_length)``.
+        tables: the IOB lookup tables for ``tag_names``.
+    """
+
+    sentences: tuple[TaggedSentence, ...]
+    tag_names: tuple[str, ...]
+    vocab: Vocabulary
+    max_length: int
+    word_ids: np.ndarray
+    gold_ids: np.ndarray
+    lengths: np.ndarray
+    steps: np.ndarray
+    tables: IOBTables
+
+    @classmethod
+    def build(
+        cls,
+        dataset: DatasetArg = None,
+        split: str = "train",
+        *,
+        vocab: Vocabulary | None = None,
+        tag_names: Sequence[str] | None = None,
+        max_length: int = 64,
+    ) -> TaggingCorpus:
+        """Resolve the ``dataset``/``split`` arguments of an env and encode the split.
+
+        Args:
+            dataset: ``None`` or ``"builtin"`` for the built-in NER corpus; a mapping from
+                split name to records; or a sequence of records (used whatever ``split`` is).
+            split: the split to encode, when ``dataset`` has splits.
+            vocab: a vocabulary to reuse; by default one is built from the ``"train"``
+                split if there is one, else from the records themselves.
+            tag_names: the tags in action order; by default ``O`` then ``B-X``, ``I-X`` for
+                each entity type found in all splits, types sorted by name.
+            max_length: observation length (words); longer sentences are truncated.
+
+        Raises:
+            ValueError: an unknown split or dataset, a bad ``max_length``, a tag missing from
+                ``tag_names``.
+        """
+        if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1:
+            raise ValueError(f"max_length must be a positive integer, got {max_length!r}")
+        splits = _resolve_splits(dataset)
+        if splits is None:
+            records = _as_records(dataset, "dataset")
+            all_records = records
+            vocab_source = records
+        else:
+            if split not in splits:
+                raise ValueError(f"unknown split {split!r}; this dataset has {sorted(splits)}")
+            records = _as_records(splits[split], f"dataset[{split!r}]")
+            all_records = [s for part in splits.values() for s in part]
+            vocab_source = splits.get("train", records)
+        if tag_names is None:
+            tag_names = tag_names_for(entity_types_of(s.tags for s in all_records))
+        tag_names = tuple(tag_names)
+        tag_index = {tag: i for i, tag in enumerate(tag_names)}
+        if vocab is None:
+            vocab = Vocabulary.from_sentences(s.words for s in vocab_source)
+
+        n = len(records)
+        word_ids = np.full((n, max_length), PAD_ID, dtype=np.int64)
+        gold_ids = np.zeros((n, max_length), dtype=np.int64)
+        lengths = np.array([len(s) for s in records], dtype=np.int64)
+        steps = np.minimum(lengths, max_length)
+        for row, sentence in enumerate(records):
+            kept = int(steps[row])
+            word_ids[row, :kept] = vocab.encode(sentence.words[:kept])
+            try:
+                gold_ids[row, :kept] = [tag_index[tag] for tag in sentence.tags[:kept]]
+            except KeyError as error:
+                raise ValueError(
+                    f"sentence {row} of split {split!r} has tag {error.args[0]!r}, "
+                    f"which is not in tag_names {list(tag_names)}"
+                ) from None
+        return cls(
+            tuple(records), tag_names, vocab, max_length, word_ids, gold_ids, lengths, steps,
+            IOBTables(tag_names),
+        )
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def observation_space(self) -> spaces.Dict:
+        """The observation space of one episode (see the env docstrings)."""
+        length = self.max_length
+        return spaces.Dict(
+            {
+                "word_ids": spaces.Box(0, len(self.vocab) - 1, (length,), np.int64),
+                "attention_mask": spaces.MultiBinary(length),
+                "position": spaces.Discrete(length + 1),
+                "tags": spaces.Box(-1, len(self.tag_names) - 1, (length,), np.int64),
+            }
+        )
+
+
+def _resolve_splits(dataset: DatasetArg) -> Mapping[str, Sequence[TaggedSentence]] | None:
+    if dataset is None or dataset == "builtin":
+        return {split: load_builtin_ner(split) for split in SPLITS}
+    if isinstance(dataset, str):
+        raise ValueError(
+            f"unknown dataset {dataset!r}: pass 'builtin', a mapping of split name to "
+            "TaggedSentence records, or a sequence of records (see textenvs.data loaders)"
+        )
+    if isinstance(dataset, Mapping):
+        return dataset
+    return None
+
+
+def _as_records(records: Any, where: str) -> list[TaggedSentence]:
+    records = list(records)
+    if not records:
+        raise ValueError(f"{where} has no sentences")
+    for i, record in enumerate(records):
+        if not isinstance(record, TaggedSentence):
+            raise TypeError(f"{where}[{i}] is a {type(record).__name__}, not a TaggedSentence")
+    return records
