@@ -74,21 +74,30 @@ def main() -> None:
     sync_batches = batches[: max(1, vector_steps // 4)]
 
     print(f"TextNER-v0 env-steps/s, one core, best of {args.repeats}, {args.num_envs} envs")
-    print(f"{'reward':<9} {'raw env':>10} {'gym.make':>10} {'sync':>10} {'native':>11} {'native/sync':>12}")
+    header = ("reward", "raw env", "gym.make", "sync", "native", "native/sync")
+    print("{:<9} {:>10} {:>10} {:>10} {:>11} {:>12}".format(*header))
     ratio = 0.0
     for reward in args.rewards.split(","):
         raw = best_rate(single_env_run(TextNEREnv(reward=reward), single_actions), args.repeats)
-        made = best_rate(single_env_run(gym.make("TextNER-v0", reward=reward), single_actions),
-                         args.repeats)
-        sync = gym.make_vec("TextNER-v0", num_envs=args.num_envs, vectorization_mode="sync",
-                            reward=reward)
-        native = gym.make_vec("TextNER-v0", num_envs=args.num_envs,
-                              vectorization_mode="vector_entry_point", reward=reward)
+        made = best_rate(
+            single_env_run(gym.make("TextNER-v0", reward=reward), single_actions), args.repeats
+        )
+        sync = gym.make_vec(
+            "TextNER-v0", num_envs=args.num_envs, vectorization_mode="sync", reward=reward
+        )
+        native = gym.make_vec(
+            "TextNER-v0",
+            num_envs=args.num_envs,
+            vectorization_mode="vector_entry_point",
+            reward=reward,
+        )
         sync_rate = best_rate(vector_env_run(sync, sync_batches), args.repeats)
         native_rate = best_rate(vector_env_run(native, batches), args.repeats)
         ratio = native_rate / sync_rate
-        print(f"{reward:<9} {raw:>10,.0f} {made:>10,.0f} {sync_rate:>10,.0f} {native_rate:>11,.0f} "
-              f"{ratio:>11.1f}x")
+        print(
+            f"{reward:<9} {raw:>10,.0f} {made:>10,.0f} {sync_rate:>10,.0f} {native_rate:>11,.0f} "
+            f"{ratio:>11.1f}x"
+        )
     print(f"native/sync speed-up at {args.num_envs} envs ({reward} reward): {ratio:.1f}x")
 
 

@@ -53,10 +53,20 @@ def features(words: Sequence[str], i: int, prev_tag: str) -> list[str]:
     lower = word.lower()
     at = lambda j: words[j].lower() if 0 <= j < len(words) else "<s>"  # noqa: E731
     return [
-        "bias", f"w={word}", f"lw={lower}", f"sh={shape(word)}", f"p3={lower[:3]}",
-        f"s3={lower[-3:]}", f"w-1={at(i - 1)}", f"w+1={at(i + 1)}", f"w-2={at(i - 2)}",
-        f"w+2={at(i + 2)}", f"t-1={prev_tag}", f"t-1,sh={prev_tag},{shape(word)}",
-        f"first={i == 0},sh={shape(word)}", f"sh+1={shape(words[i + 1]) if i + 1 < len(words) else '</s>'}",
+        "bias",
+        f"w={word}",
+        f"lw={lower}",
+        f"sh={shape(word)}",
+        f"p3={lower[:3]}",
+        f"s3={lower[-3:]}",
+        f"w-1={at(i - 1)}",
+        f"w+1={at(i + 1)}",
+        f"w-2={at(i - 2)}",
+        f"w+2={at(i + 2)}",
+        f"t-1={prev_tag}",
+        f"t-1,sh={prev_tag},{shape(word)}",
+        f"first={i == 0},sh={shape(word)}",
+        f"sh+1={shape(words[i + 1]) if i + 1 < len(words) else '</s>'}",
     ]
 
 
@@ -88,6 +98,7 @@ class AveragedPerceptron:
                 self.weights[feat][tag] = weight + delta
 
     def train(self, sentences: Sequence[TaggedSentence], epochs: int = 5, seed: int = 0) -> None:
+        """Train greedily, sentence by sentence, then average the weights over all updates."""
         import random
 
         order = list(sentences)
@@ -109,6 +120,7 @@ class AveragedPerceptron:
                 tags[tag] = total / max(self._updates, 1)
 
     def predict(self, sentences: Sequence[TaggedSentence]) -> list[list[str]]:
+        """Tag each sentence left to right with the averaged weights."""
         predictions = []
         for sentence in sentences:
             prev, tags = "<s>", []
@@ -149,8 +161,10 @@ def main() -> None:
         print(f"{key:<12} {s['precision']:>9.3f} {s['recall']:>7.3f} {s['f1']:>7.3f}")
     print(f"perceptron trained in {result['seconds']:.1f} s")
     gap = result["perceptron"]["f1"] - result["majority"]["f1"]
-    print(f"test entity F1: majority {result['majority']['f1']:.3f}, "
-          f"perceptron {result['perceptron']['f1']:.3f} (gap {gap:+.3f})")
+    print(
+        f"test entity F1: majority {result['majority']['f1']:.3f}, "
+        f"perceptron {result['perceptron']['f1']:.3f} (gap {gap:+.3f})"
+    )
 
 
 if __name__ == "__main__":

@@ -41,10 +41,14 @@ def main() -> None:
     elapsed = time.perf_counter() - start
 
     scores = corpus_span_scores(golds, preds)
-    print(f"random agent on {args.env} ({args.split}, {scores['sentences']} sentences, "
-          f"{elapsed:.2f} s)")
-    print(f"{'precision':>10} {'recall':>8} {'f1':>8}   entities: gold {scores['gold']}, "
-          f"predicted {scores['predicted']}, correct {scores['correct']}")
+    print(
+        f"random agent on {args.env} ({args.split}, {scores['sentences']} sentences, "
+        f"{elapsed:.2f} s)"
+    )
+    print(
+        f"{'precision':>10} {'recall':>8} {'f1':>8}   entities: gold {scores['gold']}, "
+        f"predicted {scores['predicted']}, correct {scores['correct']}"
+    )
     print(f"{scores['precision']:>10.4f} {scores['recall']:>8.4f} {scores['f1']:>8.4f}")
 
 

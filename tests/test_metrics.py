@@ -94,8 +94,13 @@ def test_length_mismatch_is_an_error() -> None:
 
 @pytest.mark.parametrize(
     ("tag", "message"),
-    [("I-", "no entity type"), ("B-", "no entity type"), ("E-PER", "not an IOB tag"),
-     ("PER", "not an IOB tag"), ("", "not an IOB tag")],
+    [
+        ("I-", "no entity type"),
+        ("B-", "no entity type"),
+        ("E-PER", "not an IOB tag"),
+        ("PER", "not an IOB tag"),
+        ("", "not an IOB tag"),
+    ],
 )
 def test_bad_tags_are_named(tag: str, message: str) -> None:
     with pytest.raises(TagError, match=message):

@@ -63,7 +63,9 @@ def test_registered_under_both_ids() -> None:
 def test_spaces_and_tag_names() -> None:
     env = gym.make("TextNER-v0", max_length=40).unwrapped
     assert env.tag_names[0] == "O"
-    assert set(env.tag_names) == {"O"} | {f"{p}-{t}" for p in "BI" for t in ("PER", "ORG", "LOC", "MISC")}
+    assert set(env.tag_names) == {"O"} | {
+        f"{p}-{t}" for p in "BI" for t in ("PER", "ORG", "LOC", "MISC")
+    }
     assert env.action_space == gym.spaces.Discrete(len(env.tag_names))
     assert env.observation_space["word_ids"].shape == (40,)
     obs, info = env.reset(seed=0)
@@ -91,7 +93,11 @@ def test_f1_reward_is_sparse(tiny_dataset: dict) -> None:
     env = TextNEREnv(dataset=tiny_dataset, split="test", reward="f1")
     _, rewards, info = run_episode(env, random_actions(0), options={"index": 2})
     assert rewards[:-1] == [0.0] * (len(rewards) - 1)
-    assert rewards[-1] == info["f1"] == sentence_span_scores(info["gold_tags"], info["pred_tags"])["f1"]
+    assert (
+        rewards[-1]
+        == info["f1"]
+        == sentence_span_scores(info["gold_tags"], info["pred_tags"])["f1"]
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -99,6 +105,7 @@ def test_f1_reward_is_sparse(tiny_dataset: dict) -> None:
 def test_delta_f1_return_equals_final_f1(seed: int, max_length: int) -> None:
     env = gym.make("TextNER-v0", reward="delta_f1", max_length=max_length, split="validation")
     rng = np.random.default_rng(seed)
+
     # Mostly-correct actions so that entities are found, missed and broken in every way.
     def actions(env: gym.Env, i: int) -> int:
         gold = env.unwrapped.corpus.gold_ids[env.unwrapped._index, i]
@@ -122,8 +129,8 @@ def test_gold_actions_score_perfectly_on_whole_split() -> None:
     env = gym.make("TextNER-v0", split="validation", reward="f1")
     golds, preds = [], []
     for index in range(len(env.unwrapped.corpus)):
-        gold = env.unwrapped.corpus.gold_ids[index]
-        _, rewards, info = run_episode(env, lambda _, i: int(gold[i]), options={"index": index})
+        gold = env.unwrapped.corpus.gold_ids[index].tolist()
+        _, rewards, info = run_episode(env, lambda _, i, g=gold: g[i], options={"index": index})
         assert rewards[-1] == 1.0
         golds.append(info["gold_tags"])
         preds.append(info["pred_tags"])
@@ -170,7 +177,9 @@ def test_invalid_tag_taken_anyway_is_read_like_seqeval(tiny_dataset: dict) -> No
     env = TextNEREnv(dataset=tiny_dataset, split="test", reward="f1")
     gold = tiny_dataset["test"][0].tags  # Mary works for Acme in Berlin .
     chosen = ["I-PER", "O", "O", "I-ORG", "O", "B-LOC", "O"]  # I- after nothing opens an entity
-    _, rewards, info = run_episode(env, lambda _, i: env.tag_names.index(chosen[i]), options={"index": 0})
+    _, rewards, info = run_episode(
+        env, lambda _, i: env.tag_names.index(chosen[i]), options={"index": 0}
+    )
     assert info["pred_tags"] == chosen
     assert rewards[-1] == 1.0 == f1_score([list(gold)], [chosen])
 
@@ -217,7 +226,9 @@ def test_determinism() -> None:
             observations, rewards, info = run_episode(
                 env, random_actions(episode), seed=seed if episode == 0 else None
             )
-            out.append(([{k: v.tolist() for k, v in o.items()} for o in observations], rewards, info))
+            out.append(
+                ([{k: v.tolist() for k, v in o.items()} for o in observations], rewards, info)
+            )
         return out
 
     assert trace(7) == trace(7)
@@ -276,8 +287,7 @@ def test_custom_dataset_shares_vocab_with_train(tiny_dataset: dict) -> None:
     train = TextNEREnv(dataset=tiny_dataset, split="train")
     test = TextNEREnv(dataset=tiny_dataset, split="test")
     assert train.vocab == test.vocab and train.tag_names == test.tag_names
-    _, info = test.reset(options={"index": 0})
-    obs = test._observation()
+    obs, _ = test.reset(options={"index": 0})
     assert obs["word_ids"][0] == test.vocab.index["Mary"]
     assert obs["word_ids"][1] == 1  # "works" is not in the training split: unknown
 
@@ -286,7 +296,12 @@ def test_import_does_not_need_torch() -> None:
     import subprocess
     import sys
 
-    code = "import sys, textenvs, gymnasium as gym; gym.make('TextNER-v0'); print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = (
+        "import sys, textenvs, gymnasium as gym; gym.make('TextNER-v0'); "
+        "print('torch' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
     assert textenvs.__version__

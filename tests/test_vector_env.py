@@ -17,6 +17,10 @@ def assert_same(a: Any, b: Any, where: str) -> None:
         assert a.keys() == b.keys(), where
         for key in a:
             assert_same(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, tuple):
+        assert isinstance(b, tuple) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{where}[{i}]")
     elif isinstance(a, np.ndarray):
         assert isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape, where
         assert a.tolist() == b.tolist(), where
@@ -29,20 +33,21 @@ def assert_same(a: Any, b: Any, where: str) -> None:
 def test_native_matches_sync_step_for_step(reward: str, max_length: int) -> None:
     kwargs = {"reward": reward, "max_length": max_length, "split": "validation"}
     sync = gym.make_vec("TextNER-v0", num_envs=6, vectorization_mode="sync", **kwargs)
-    native = gym.make_vec("TextNER-v0", num_envs=6, vectorization_mode="vector_entry_point", **kwargs)
+    native = gym.make_vec(
+        "TextNER-v0", num_envs=6, vectorization_mode="vector_entry_point", **kwargs
+    )
     assert isinstance(native.unwrapped, TextNERVectorEnv)
     assert native.observation_space == sync.observation_space
     assert native.action_space == sync.action_space
     assert_same(native.reset(seed=11), sync.reset(seed=11), "reset")
     rng = np.random.default_rng(0)
     n_tags = native.single_action_space.n
-    gold = native.unwrapped._gold
+    corpus = native.unwrapped.corpus
     for step in range(250):
         # Mostly gold tags so that entities get found, plus random (often invalid) ones.
         position = np.minimum(native.unwrapped._position, max_length - 1)
-        actions = np.where(
-            rng.random(6) < 0.6, gold[np.arange(6), position], rng.integers(n_tags, size=6)
-        )
+        gold = corpus.gold_ids[native.unwrapped._index, position]
+        actions = np.where(rng.random(6) < 0.6, gold, rng.integers(n_tags, size=6))
         assert_same(native.step(actions), sync.step(actions), f"step {step}")
     assert native.unwrapped.action_masks().shape == (6, n_tags)
     masks = np.stack([e.unwrapped.action_masks() for e in sync.envs])
@@ -52,10 +57,10 @@ def test_native_matches_sync_step_for_step(reward: str, max_length: int) -> None
 def test_autoreset_next_step() -> None:
     envs = TextNERVectorEnv(num_envs=2, split="test", reward="f1")
     envs.reset(seed=0)
-    steps = envs._steps.copy()
+    steps = envs.corpus.steps[envs._index]
     done_at = None
     for t in range(int(steps.max()) + 1):
-        _, rewards, terminated, truncated, infos = envs.step(np.zeros(2, dtype=np.int64))
+        _, rewards, terminated, _, infos = envs.step(np.zeros(2, dtype=np.int64))
         if terminated[0] and done_at is None:
             done_at = t
             assert infos["_f1"][0] and infos["f1"][0] == rewards[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -172,7 +172,7 @@ def from_hf_dataset(
     return _to_iob2(raw, source, scheme, entity_types)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builtin_ner(split: str) -> tuple[TaggedSentence, ...]:
     corpus = resources.files("textenvs.data.builtin") / "ner" / f"{split}.conll"
     with resources.as_file(corpus) as path:
@@ -200,7 +200,9 @@ def _read_lines(path: Path) -> list[str]:
     except FileNotFoundError:
         raise DataFormatError(f"{path}: no such file") from None
     except UnicodeDecodeError as error:
-        raise DataFormatError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise DataFormatError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
     return text.splitlines()
 
 

@@ -38,7 +38,9 @@ class Vocabulary:
     ) -> Vocabulary:
         """Build a vocabulary from tokenized sentences, keeping words seen ``min_count`` times."""
         counts = Counter(word for sentence in sentences for word in sentence)
-        kept = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+        kept = sorted(
+            (w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w)
+        )
         return cls(kept)
 
     def __len__(self) -> int:

@@ -12,9 +12,9 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from textenvs.envs.tagging import DatasetArg, TaggingCorpus
 from textenvs.data.vocab import Vocabulary
-from textenvs.metrics.spans import SpanCounts, count_spans, f1_from
+from textenvs.envs.tagging import DatasetArg, TaggingCorpus, draw_index
+from textenvs.metrics.spans import SpanCounts, count_spans
 
 RewardMode = Literal["token", "f1", "delta_f1"]
 REWARD_MODES: tuple[str, ...] = ("token", "f1", "delta_f1")
@@ -148,7 +148,6 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
         self._pred = np.full(max_length, -1, dtype=np.int64)
         self._word_ids = np.zeros(max_length, dtype=np.int64)
         self._mask = np.zeros(max_length, dtype=np.int8)
-        self._final_info: dict[str, Any] = {}
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -158,29 +157,23 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
         if options and "index" in options:
             index = _sentence_index(options["index"], len(self.corpus))
         else:
-            index = int(self.np_random.integers(len(self.corpus)))
+            index = draw_index(self.np_random, len(self.corpus))
         corpus = self.corpus
         self._index = index
         self._steps = int(corpus.steps[index])
         self._position = 0
         self._gold = corpus.gold_ids[index, : self._steps].tolist()
-        self._word_ids = corpus.word_ids[index].copy()
-        self._mask[:] = 0
-        self._mask[: self._steps] = 1
+        self._word_ids = corpus.word_ids[index]
+        self._mask = corpus.attention_mask[index]
         self._pred[:] = -1
-        # Entity bookkeeping of the tagged prefix: previous tags, start of the entity open
-        # at the last tagged word (-1: none), and counts of entities found so far.
-        start = self._tables.start
-        self._pred_prev, self._gold_prev = start, start
-        self._pred_open, self._gold_open = -1, -1
-        self._n_pred, self._n_gold, self._n_closed_correct = 0, 0, 0
+        # Entity bookkeeping of the tagged prefix (see IOBTables): a state, and the counts
+        # of exactly-found closed entities, predicted entities and gold entities.
+        self._state = 0
+        self._closed_correct, self._n_pred, self._n_gold = 0, 0, 0
         self._last_f1 = 0.0
-        self._final_info = {}
         return self._observation(), {"words": list(corpus.sentences[index].words), "index": index}
 
-    def step(
-        self, action: int
-    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+    def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Tag the current word with ``action``."""
         if self._index < 0:
             raise InvalidActionError("call reset() before step()")
@@ -191,52 +184,33 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
         gold = self._gold[i]
         self._pred[i] = tag
         tables = self._tables
-
-        # An entity open on both sides that ends now on both sides was found exactly.
-        pred_continues = tables.continues_list[self._pred_prev][tag]
-        gold_continues = tables.continues_list[self._gold_prev][gold]
-        if (
-            not pred_continues
-            and not gold_continues
-            and self._pred_open >= 0
-            and self._pred_open == self._gold_open
-            and tables.entity_type_list[self._pred_prev] == tables.entity_type_list[self._gold_prev]
-        ):
-            self._n_closed_correct += 1
-        if tables.opens_list[self._pred_prev][tag]:
-            self._pred_open = i
-            self._n_pred += 1
-        elif not pred_continues:
-            self._pred_open = -1
-        if tables.opens_list[self._gold_prev][gold]:
-            self._gold_open = i
-            self._n_gold += 1
-        elif not gold_continues:
-            self._gold_open = -1
-        self._pred_prev, self._gold_prev = tag, gold
+        transition = tables.transition(self._state, tag, gold)
+        self._state = tables.next_state_list[transition]
+        closed_correct, opened_pred, opened_gold = tables.deltas_list[transition]
+        self._closed_correct += closed_correct
+        self._n_pred += opened_pred
+        self._n_gold += opened_gold
         self._position = i + 1
 
         terminated = self._position == self._steps
         truncated = terminated and self._steps < len(self.corpus.sentences[self._index])
-        if terminated:
-            counts = self._final_counts(truncated)
-            self._final_info = self._episode_info(counts)
-        else:
-            counts = self._prefix_counts()
+        info = self._episode_info(truncated) if terminated else {}
         if self.reward_mode == "token":
             reward = 1.0 if tag == gold else 0.0
+        elif self.reward_mode == "f1":
+            reward = info["f1"] if terminated else 0.0
         else:
-            f1 = counts.scores(nothing_to_find=1.0)["f1"]
-            if self.reward_mode == "f1":
-                reward = f1 if terminated else 0.0
-            else:
-                reward, self._last_f1 = f1 - self._last_f1, f1
-        info = dict(self._final_info) if terminated else {}
+            f1 = (
+                info["f1"]
+                if terminated
+                else self._prefix_counts().scores(nothing_to_find=1.0)["f1"]
+            )
+            reward, self._last_f1 = f1 - self._last_f1, f1
         return self._observation(), reward, terminated and not truncated, truncated, info
 
     def action_masks(self) -> np.ndarray:
         """Which tags keep the chosen sequence valid IOB2 at the current word (bool array)."""
-        return self._tables.valid[self._pred_prev].copy()
+        return self._tables.valid[self._state].copy()
 
     def render(self) -> str | None:
         """With ``render_mode="ansi"``: one line per word with its gold and chosen tags."""
@@ -257,29 +231,18 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
         }
 
     def _prefix_counts(self) -> SpanCounts:
-        open_match = (
-            self._pred_open >= 0
-            and self._pred_open == self._gold_open
-            and self._tables.entity_type_list[self._pred_prev]
-            == self._tables.entity_type_list[self._gold_prev]
-        )
-        return SpanCounts(self._n_closed_correct + open_match, self._n_pred, self._n_gold)
+        correct = self._closed_correct + self._state % 2  # + the aligned open entities
+        return SpanCounts(correct, self._n_pred, self._n_gold)
 
-    def _final_counts(self, truncated: bool) -> SpanCounts:
-        if not truncated:
-            return self._prefix_counts()
+    def _episode_info(self, truncated: bool) -> dict[str, Any]:
+        """The end-of-episode info; a truncated sentence's untagged rest counts as ``O``."""
         sentence = self.corpus.sentences[self._index]
-        return count_spans(sentence.tags, self._pred_tags(len(sentence)))
-
-    def _pred_tags(self, length: int) -> list[str]:
-        chosen = [self.tag_names[t] for t in self._pred[: self._steps]]
-        return chosen + ["O"] * (length - len(chosen))
-
-    def _episode_info(self, counts: SpanCounts) -> dict[str, Any]:
-        sentence = self.corpus.sentences[self._index]
+        pred_tags = [self.tag_names[t] for t in self._pred[: self._steps]]
+        pred_tags += ["O"] * (len(sentence) - len(pred_tags))
+        counts = count_spans(sentence.tags, pred_tags) if truncated else self._prefix_counts()
         return {
             "gold_tags": list(sentence.tags),
-            "pred_tags": self._pred_tags(len(sentence)),
+            "pred_tags": pred_tags,
             **counts.scores(nothing_to_find=1.0),
         }
 
@@ -333,25 +296,26 @@ class TextNERVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self._tables = self.corpus.tables
         self._tag_name_array = np.array(self.tag_names, dtype=object)
+        self._f1_table = _f1_table(max_length)
         self._rngs: list[np.random.Generator] = [seeding.np_random()[0] for _ in range(num_envs)]
+        # The corpus's per-sentence episode facts, gathered into sub-envs in one operation.
+        corpus = self.corpus
+        self._sentence_facts = np.stack([np.arange(len(corpus)), corpus.steps, corpus.truncated])
+        self._corpus_gold = np.pad(corpus.gold_ids, ((0, 0), (0, 1)))
 
-        shape = (num_envs, max_length)
-        self._index = np.full(num_envs, -1, dtype=np.int64)
-        self._steps = np.zeros(num_envs, dtype=np.int64)
-        self._position = np.zeros(num_envs, dtype=np.int64)
-        self._word_ids = np.zeros(shape, dtype=np.int64)
-        self._gold = np.zeros(shape, dtype=np.int64)
-        self._mask = np.zeros(shape, dtype=np.int8)
-        self._pred = np.full(shape, -1, dtype=np.int64)
-        self._pred_prev = np.zeros(num_envs, dtype=np.int64)
-        self._gold_prev = np.zeros(num_envs, dtype=np.int64)
-        self._pred_open = np.zeros(num_envs, dtype=np.int64)
-        self._gold_open = np.zeros(num_envs, dtype=np.int64)
-        self._n_pred = np.zeros(num_envs, dtype=np.int64)
-        self._n_gold = np.zeros(num_envs, dtype=np.int64)
-        self._n_closed_correct = np.zeros(num_envs, dtype=np.int64)
-        self._last_f1 = np.zeros(num_envs, dtype=np.float64)
+        # Per sub-env state, one row per quantity so that a reset is a single assignment.
+        # The rows are views: update them in place, never rebind them.
+        self._episode = np.zeros((3, num_envs), dtype=np.int64)
+        self._index, self._steps, self._long = self._episode  # sentence, steps, truncated?
+        self._episode[0] = -1
+        self._counters = np.zeros((5, num_envs), dtype=np.int64)
+        self._position, self._state = self._counters[:2]
+        self._counts = self._counters[2:]  # exactly found closed entities, predicted, gold
+        self._last_f1 = np.zeros(num_envs)
         self._autoreset = np.zeros(num_envs, dtype=np.bool_)
+        # Chosen tags, with one scratch column past max_length where the (ignored) action of
+        # a sub-env waiting for its autoreset is written.
+        self._pred = np.full((num_envs, max_length + 1), -1, dtype=np.int64)
         self._rows = np.arange(num_envs)
 
     def reset(
@@ -359,27 +323,27 @@ class TextNERVectorEnv(VectorEnv):
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Reset every sub-env (or those in ``options["reset_mask"]``)."""
         options = dict(options or {})
-        reset_mask = options.pop("reset_mask", None)
-        if reset_mask is None:
-            reset_mask = np.ones(self.num_envs, dtype=np.bool_)
-        elif not (isinstance(reset_mask, np.ndarray) and reset_mask.shape == (self.num_envs,)
-                  and reset_mask.dtype == np.bool_):
-            raise ValueError(f"options['reset_mask'] must be a bool array of shape ({self.num_envs},)")
+        reset_mask = options.pop("reset_mask", np.ones(self.num_envs, dtype=np.bool_))
+        if not (
+            isinstance(reset_mask, np.ndarray)
+            and reset_mask.shape == (self.num_envs,)
+            and reset_mask.dtype == np.bool_
+        ):
+            raise ValueError(
+                f"options['reset_mask'] must be a bool array of shape ({self.num_envs},)"
+            )
         if seed is None or isinstance(seed, int):
             seeds = [None if seed is None else seed + i for i in range(self.num_envs)]
         else:
             seeds = list(seed)
             if len(seeds) != self.num_envs:
                 raise ValueError(f"got {len(seeds)} seeds for {self.num_envs} envs")
-        if seed is not None:
-            self._np_random, self._np_random_seed = seeding.np_random(seeds[0])
-        index = options.get("index")
-        infos: dict[str, Any] = {}
-        for env in np.flatnonzero(reset_mask):
+        envs = np.flatnonzero(reset_mask)
+        for env in envs:
             if seeds[env] is not None or self._index[env] < 0:
                 self._rngs[env] = seeding.np_random(seeds[env])[0]
-            infos = self._add_info(infos, self._reset_env(int(env), index), int(env))
-        self._autoreset[reset_mask] = False
+        infos = self._reset_envs(envs, options.get("index"))
+        self._autoreset[envs] = False
         return self._observations(), infos
 
     def step(
@@ -389,63 +353,44 @@ class TextNERVectorEnv(VectorEnv):
         if self._index[0] < 0:
             raise InvalidActionError("call reset() before step()")
         tags = _tag_ids(actions, self.num_envs, len(self.tag_names))
-        tables, rows = self._tables, self._rows
-        position = np.minimum(self._position, self.max_length - 1)
-        gold = self._gold[rows, position]
-        self._pred[rows, position] = tags
+        tables, position, state, counts = self._tables, self._position, self._state, self._counts
+        gold = self._corpus_gold[self._index, position]
+        self._pred[self._rows, position] = tags
+        transition = tables.transition(state, tags, gold)
+        np.take(tables.next_state, transition, out=state)
+        counts += tables.deltas.take(transition, axis=1)
+        position += 1
+        ended = (position == self._steps).nonzero()[0]
 
-        pred_continues = tables.continues[self._pred_prev, tags]
-        gold_continues = tables.continues[self._gold_prev, gold]
-        self._n_closed_correct += (
-            ~pred_continues & ~gold_continues & self._open_match(self._pred_prev, self._gold_prev)
-        )
-        pred_opens = tables.opens[self._pred_prev, tags]
-        gold_opens = tables.opens[self._gold_prev, gold]
-        self._pred_open = np.where(pred_opens, position, np.where(pred_continues, self._pred_open, -1))
-        self._gold_open = np.where(gold_opens, position, np.where(gold_continues, self._gold_open, -1))
-        self._n_pred += pred_opens
-        self._n_gold += gold_opens
-        self._pred_prev, self._gold_prev = tags, gold
-        self._position += 1
-
-        ended = self._position == self._steps
-        long_sentence = self._steps < self._sentence_lengths()
-        correct = self._n_closed_correct + self._open_match(tags, gold)
-        f1 = _f1(correct, self._n_pred, self._n_gold)
-        infos: dict[str, Any] = {}
-        for env in np.flatnonzero(ended & ~self._autoreset):
-            counts = SpanCounts(int(correct[env]), int(self._n_pred[env]), int(self._n_gold[env]))
-            sentence = self.corpus.sentences[self._index[env]]
-            pred_tags = self._tag_name_array[self._pred[env, : self._steps[env]]].tolist()
-            pred_tags += ["O"] * (len(sentence) - len(pred_tags))
-            if long_sentence[env]:
-                counts = count_spans(sentence.tags, pred_tags)
-            scores = counts.scores(nothing_to_find=1.0)
-            f1[env] = scores["f1"]
-            infos = self._add_info(
-                infos, {"gold_tags": list(sentence.tags), "pred_tags": pred_tags, **scores}, int(env)
-            )
         if self.reward_mode == "token":
             rewards = (tags == gold).astype(np.float64)
         elif self.reward_mode == "f1":
-            rewards = np.where(ended, f1, 0.0)
-        else:
-            rewards = f1 - self._last_f1
-            self._last_f1 = f1
-        terminated = ended & ~long_sentence
-        truncated = ended & long_sentence
+            rewards = np.zeros(self.num_envs)
+        else:  # F1 of the prefix; aligned open entities (odd states) count as found
+            rewards = self._f1_table[counts[0] + (state & 1), counts[1] + counts[2]]
+        terminated = np.zeros(self.num_envs, dtype=np.bool_)
+        truncated = np.zeros(self.num_envs, dtype=np.bool_)
+        infos: dict[str, Any] = {}
+        if ended.size:
+            final_f1 = self._add_episode_infos(infos, ended)
+            if self.reward_mode != "token":
+                rewards[ended] = final_f1
+            long = self._long[ended].astype(np.bool_)
+            terminated[ended] = ~long
+            truncated[ended] = long
+        if self.reward_mode == "delta_f1":
+            rewards, self._last_f1 = rewards - self._last_f1, rewards
 
-        for env in np.flatnonzero(self._autoreset):
-            infos = self._add_info(infos, self._reset_env(int(env), None), int(env))
-        rewards[self._autoreset] = 0.0
-        terminated[self._autoreset] = False
-        truncated[self._autoreset] = False
+        waiting = self._autoreset.nonzero()[0]
+        if waiting.size:
+            infos.update(self._reset_envs(waiting, None))
+            rewards[waiting] = 0.0
         self._autoreset = terminated | truncated
         return self._observations(), rewards, terminated, truncated, infos
 
     def action_masks(self) -> np.ndarray:
         """``(num_envs, n_tags)``: the tags that keep each sentence valid IOB2."""
-        return self._tables.valid[self._pred_prev]
+        return self._tables.valid[self._state]
 
     def render(self) -> tuple[str, ...] | None:
         """With ``render_mode="ansi"``: each sub-env's words with gold and chosen tags."""
@@ -458,43 +403,64 @@ class TextNERVectorEnv(VectorEnv):
             frames.append(render_tagging(sentence.words, sentence.tags, chosen))
         return tuple(frames)
 
-    def _reset_env(self, env: int, index: Any) -> dict[str, Any]:
+    def _reset_envs(self, envs: np.ndarray, index: Any) -> dict[str, Any]:
+        """Start new sentences in sub-envs ``envs``; return their reset infos, batched."""
+        sentences = self.corpus.sentences
+        env_list = envs.tolist()
         if index is None:
-            row = int(self._rngs[env].integers(len(self.corpus)))
+            size, rngs = len(sentences), self._rngs
+            rows = [draw_index(rngs[env], size) for env in env_list]
         else:
-            row = _sentence_index(index, len(self.corpus))
-        steps = int(self.corpus.steps[row])
-        self._index[env] = row
-        self._steps[env] = steps
-        self._position[env] = 0
-        self._word_ids[env] = self.corpus.word_ids[row]
-        self._gold[env] = self.corpus.gold_ids[row]
-        self._mask[env] = 0
-        self._mask[env, :steps] = 1
-        self._pred[env] = -1
-        self._pred_prev[env] = self._gold_prev[env] = self._tables.start
-        self._pred_open[env] = self._gold_open[env] = -1
-        self._n_pred[env] = self._n_gold[env] = self._n_closed_correct[env] = 0
-        self._last_f1[env] = 0.0
-        return {"words": list(self.corpus.sentences[row].words), "index": row}
+            rows = [_sentence_index(index, len(sentences))] * len(env_list)
+        self._episode[:, envs] = self._sentence_facts[:, rows]
+        self._counters[:, envs] = 0
+        self._last_f1[envs] = 0.0
+        self._pred[envs] = -1
+        words = np.full(self.num_envs, None, dtype=object)
+        for env, row in zip(env_list, rows):
+            words[env] = list(sentences[row].words)
+        index_info = np.zeros(self.num_envs, dtype=np.int64)
+        index_info[envs] = rows
+        return _batched_info(envs, words=words, index=index_info)
 
-    def _open_match(self, pred_prev: np.ndarray, gold_prev: np.ndarray) -> np.ndarray:
-        entity_type = self._tables.entity_type
-        return (
-            (self._pred_open >= 0)
-            & (self._pred_open == self._gold_open)
-            & (entity_type[pred_prev] == entity_type[gold_prev])
-        )
+    def _add_episode_infos(self, infos: dict[str, Any], ended: np.ndarray) -> list[float]:
+        """Add the end-of-episode infos of sub-envs ``ended``; return their final F1s.
 
-    def _sentence_lengths(self) -> np.ndarray:
-        return self.corpus.lengths[self._index]
+        Few sub-envs end at once, so this works on Python lists, not numpy arrays.
+        """
+        counts = self._counts[:, ended]
+        counts[0] += self._state[ended] & 1  # aligned open entities end here: found
+        names, sentences = self.tag_names, self.corpus.sentences
+        gold_tags = np.full(self.num_envs, None, dtype=object)
+        pred_tags = np.full(self.num_envs, None, dtype=object)
+        scores = []
+        for env, row, chosen_ids, correct, predicted, gold in zip(
+            ended.tolist(),
+            self._index[ended].tolist(),
+            self._pred[ended].tolist(),
+            *counts.tolist(),
+        ):
+            sentence = sentences[row]
+            chosen = [names[t] for t in chosen_ids[: len(sentence)] if t >= 0]
+            if len(chosen) < len(sentence):  # truncated: the untagged rest counts as O
+                chosen += ["O"] * (len(sentence) - len(chosen))
+                exact = count_spans(sentence.tags, chosen)
+                correct, predicted, gold = exact.correct, exact.predicted, exact.gold
+            gold_tags[env], pred_tags[env] = list(sentence.tags), chosen
+            scores.append(SpanCounts(correct, predicted, gold).scores(nothing_to_find=1.0))
+        values: dict[str, np.ndarray] = {"gold_tags": gold_tags, "pred_tags": pred_tags}
+        for key in ("precision", "recall", "f1"):
+            values[key] = np.zeros(self.num_envs)
+            values[key][ended] = [score[key] for score in scores]
+        infos.update(_batched_info(ended, **values))
+        return [score["f1"] for score in scores]
 
     def _observations(self) -> dict[str, np.ndarray]:
         return {
-            "word_ids": self._word_ids.copy(),
-            "attention_mask": self._mask.copy(),
+            "word_ids": self.corpus.word_ids[self._index],
+            "attention_mask": self.corpus.attention_mask[self._index],
             "position": self._position.copy(),
-            "tags": self._pred.copy(),
+            "tags": self._pred[:, :-1].copy(),
         }
 
 
@@ -509,15 +475,29 @@ def render_tagging(words: Any, gold_tags: Any, pred_tags: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _f1(correct: np.ndarray, predicted: np.ndarray, gold: np.ndarray) -> np.ndarray:
-    """Per-sentence entity F1 with the same operations as :meth:`SpanCounts.scores`."""
-    precision = np.divide(correct, predicted, out=np.zeros(len(correct)), where=predicted > 0)
-    recall = np.divide(correct, gold, out=np.zeros(len(correct)), where=gold > 0)
-    denominator = precision + recall
-    f1 = np.divide(2 * precision * recall, denominator, out=np.zeros(len(correct)),
-                   where=denominator > 0)
-    f1[(predicted == 0) & (gold == 0)] = 1.0
-    return f1
+def _batched_info(envs: np.ndarray, **values: np.ndarray) -> dict[str, np.ndarray]:
+    """Infos in Gymnasium's vector layout: ``key`` -> batched values, ``_key`` -> which envs.
+
+    The keys given together share one mask array (they are present for the same sub-envs).
+    """
+    present = np.zeros(len(next(iter(values.values()))), dtype=np.bool_)
+    present[envs] = True
+    infos: dict[str, np.ndarray] = {}
+    for key, value in values.items():
+        infos[key], infos[f"_{key}"] = value, present
+    return infos
+
+
+def _f1_table(max_length: int) -> np.ndarray:
+    """``table[correct, predicted + gold]``: sentence F1 by lookup, as SpanCounts.scores gives it.
+
+    Every entity covers at least one word, so no count exceeds ``max_length``.
+    """
+    correct = np.arange(max_length + 1)[:, None]
+    denominator = np.arange(2 * max_length + 1)[None, :]
+    table = 2 * correct / np.maximum(denominator, 1)
+    table[:, 0] = 1.0  # no gold and no predicted entity: nothing to find
+    return table
 
 
 def _check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
@@ -549,14 +529,13 @@ def _tag_id(action: Any, n_tags: int) -> int:
 
 def _tag_ids(actions: Any, num_envs: int, n_tags: int) -> np.ndarray:
     array = np.asarray(actions)
-    if array.shape != (num_envs,) or not np.issubdtype(array.dtype, np.integer):
+    if array.shape != (num_envs,) or array.dtype.kind not in "iu":
         raise InvalidActionError(
             f"actions must be {num_envs} integer tag ids, got shape {array.shape} "
             f"and dtype {array.dtype}"
         )
-    bad = np.flatnonzero((array < 0) | (array >= n_tags))
-    if bad.size:
-        raise InvalidActionError(
-            f"action {array[bad[0]]} of env {bad[0]} is outside Discrete({n_tags})"
-        )
-    return array.astype(np.int64)  # a copy: the env keeps it as state
+    array = array.astype(np.int64, copy=False)
+    if (array.view(np.uint64) >= n_tags).any():  # negative ids wrap to huge unsigned ones
+        env = int(np.flatnonzero((array < 0) | (array >= n_tags))[0])
+        raise InvalidActionError(f"action {array[env]} of env {env} is outside Discrete({n_tags})")
+    return array

@@ -10,53 +10,86 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
 from textenvs.data.loaders import SPLITS, load_builtin_ner
 from textenvs.data.records import TaggedSentence
-from textenvs.data.tags import OUTSIDE, entity_types_of, split_tag, tag_names_for
+from textenvs.data.tags import entity_types_of, split_tag, tag_names_for
 from textenvs.data.vocab import PAD_ID, Vocabulary
 
-DatasetArg = Union[None, str, Mapping[str, Sequence[TaggedSentence]], Sequence[TaggedSentence]]
+DatasetArg = str | Mapping[str, Sequence[TaggedSentence]] | Sequence[TaggedSentence] | None
 """What an env's ``dataset=`` accepts: ``None``/``"builtin"``, a split mapping, or records."""
 
 
 class IOBTables:
-    """Lookup tables over tag ids for lenient (seqeval) IOB reading.
+    """Entity bookkeeping of a tagged prefix as a finite-state machine over tag ids.
 
-    Row ``start`` (= ``n_tags``) stands for "no previous tag" at the start of a sentence.
+    Scoring a prefix needs, besides the counts of predicted and gold entities, only three
+    facts: the entity type the previous predicted tag and the previous gold tag belong to
+    (an ``I-X`` continues an entity only after ``B-X``/``I-X``, as seqeval reads it), and
+    whether the predicted and the gold entity open at the last word started at the same
+    word with the same type ("aligned"). Those facts form a small state; for every (state,
+    predicted tag, gold tag) the tables give the next state and the count increments. The
+    single env looks them up with Python lists, the vector env with numpy gathers: one
+    definition of the rules serves both.
+
+    A state is ``(pred_type * (n_types + 1) + gold_type) * 2 + aligned``, types counted
+    from 1 (0 = no entity: ``O`` or the start of the sentence). State 0 starts a sentence.
 
     Attributes:
         n_tags: number of tags.
-        start: the row index used before the first word.
-        entity_type: per tag, the index of its entity type, or -1 for ``O``.
-        continues: ``continues[prev, tag]`` is True when ``tag`` is ``I-X`` after ``B-X``/``I-X``.
-        opens: ``opens[prev, tag]`` is True when ``tag`` starts a new entity after ``prev``.
-        valid: ``valid[prev, tag]`` is True when ``tag`` keeps the sequence valid IOB2.
+        n_states: number of states.
+        next_state: ``next_state[transition(state, pred, gold)]``, the state after a step.
+        deltas: ``(3, n_transitions)`` increments of (entities found exactly and closed,
+            predicted entities, gold entities).
+        aligned: ``aligned[state]``, 1 if the open entities match (an extra exact match).
+        valid: ``valid[state]``, bool mask of the tags that keep the prediction valid IOB2.
     """
 
     def __init__(self, tag_names: Sequence[str]) -> None:
         parsed = [split_tag(tag) for tag in tag_names]
         types = sorted({entity_type for _, entity_type in parsed if entity_type})
-        self.n_tags = len(tag_names)
-        self.start = self.n_tags
-        self.entity_type = np.array(
-            [types.index(t) if t else -1 for _, t in parsed] + [-1], dtype=np.int64
+        n_tags, n_types = len(tag_names), len(types) + 1
+        tag_type = np.array([types.index(t) + 1 if t else 0 for _, t in parsed])
+        inside = np.array([prefix == "I" for prefix, _ in parsed])
+        self.n_tags = n_tags
+        self.n_states = n_types * n_types * 2
+
+        # Axes: pred type before, gold type before, aligned before, pred tag, gold tag.
+        pred_prev, gold_prev, was_aligned, pred, gold = np.meshgrid(
+            np.arange(n_types),
+            np.arange(n_types),
+            [False, True],
+            np.arange(n_tags),
+            np.arange(n_tags),
+            indexing="ij",
         )
-        is_inside = np.array([prefix == "I" for prefix, _ in parsed])
-        is_entity = np.array([prefix != OUTSIDE for prefix, _ in parsed])
-        prev_type = self.entity_type[:, None]
-        same_type = (prev_type == self.entity_type[None, : self.n_tags]) & (prev_type >= 0)
-        self.continues = is_inside[None, :] & same_type
-        self.opens = is_entity[None, :] & ~self.continues
-        self.valid = ~is_inside[None, :] | self.continues
+        pred_continues = inside[pred] & (tag_type[pred] == pred_prev)
+        gold_continues = inside[gold] & (tag_type[gold] == gold_prev)
+        pred_opens = (tag_type[pred] > 0) & ~pred_continues
+        gold_opens = (tag_type[gold] > 0) & ~gold_continues
+        closes_matched = was_aligned & ~pred_continues & ~gold_continues
+        aligned = (pred_opens & gold_opens & (tag_type[pred] == tag_type[gold])) | (
+            was_aligned & pred_continues & gold_continues
+        )
+        next_state = (tag_type[pred] * n_types + tag_type[gold]) * 2 + aligned
+        self.next_state = next_state.reshape(-1).astype(np.int64)
+        self.deltas = (
+            np.stack([closes_matched, pred_opens, gold_opens]).reshape(3, -1).astype(np.int64)
+        )
+        self.aligned = (np.arange(self.n_states) % 2).astype(np.int64)
+        state_pred_type = np.arange(self.n_states) // (2 * n_types)
+        self.valid = ~inside[None, :] | (tag_type[None, :] == state_pred_type[:, None])
         # Python lists for the single env, where list indexing beats numpy scalars.
-        self.continues_list: list[list[bool]] = self.continues.tolist()
-        self.opens_list: list[list[bool]] = self.opens.tolist()
-        self.entity_type_list: list[int] = self.entity_type.tolist()
+        self.next_state_list: list[int] = self.next_state.tolist()
+        self.deltas_list: list[tuple[int, int, int]] = list(map(tuple, self.deltas.T.tolist()))
+
+    def transition(self, state: Any, pred: Any, gold: Any) -> Any:
+        """The index into ``next_state``/``deltas`` of a step (ints or int arrays)."""
+        return (state * self.n_tags + pred) * self.n_tags + gold
 
 
 @dataclass(frozen=True)
@@ -69,9 +102,11 @@ class TaggingCorpus:
         vocab: the word vocabulary (built from the training split).
         max_length: the observation length; longer sentences are truncated to it.
         word_ids: ``(n_sentences, max_length)`` word ids, ``PAD_ID`` past the end.
+        attention_mask: ``(n_sentences, max_length)`` int8, 1 for the kept words.
         gold_ids: ``(n_sentences, max_length)`` gold tag ids, 0 past the end.
         lengths: ``(n_sentences,)`` sentence lengths in words.
         steps: ``(n_sentences,)`` steps per episode: ``min(len(sentence), max_length)``.
+        truncated: ``(n_sentences,)`` bool, True for sentences longer than ``max_length``.
         tables: the IOB lookup tables for ``tag_names``.
     """
 
@@ -80,9 +115,11 @@ class TaggingCorpus:
     vocab: Vocabulary
     max_length: int
     word_ids: np.ndarray
+    attention_mask: np.ndarray
     gold_ids: np.ndarray
     lengths: np.ndarray
     steps: np.ndarray
+    truncated: np.ndarray
     tables: IOBTables
 
     @classmethod
@@ -147,7 +184,16 @@ class TaggingCorpus:
                     f"which is not in tag_names {list(tag_names)}"
                 ) from None
         return cls(
-            tuple(records), tag_names, vocab, max_length, word_ids, gold_ids, lengths, steps,
+            tuple(records),
+            tag_names,
+            vocab,
+            max_length,
+            word_ids,
+            (np.arange(max_length) < steps[:, None]).astype(np.int8),
+            gold_ids,
+            lengths,
+            steps,
+            lengths > steps,
             IOBTables(tag_names),
         )
 
@@ -165,6 +211,11 @@ class TaggingCorpus:
                 "tags": spaces.Box(-1, len(self.tag_names) - 1, (length,), np.int64),
             }
         )
+
+
+def draw_index(rng: np.random.Generator, size: int) -> int:
+    """A uniform index in ``[0, size)``; cheaper than ``rng.integers(size)`` per call."""
+    return int(rng.random() * size)
 
 
 def _resolve_splits(dataset: DatasetArg) -> Mapping[str, Sequence[TaggedSentence]] | None:

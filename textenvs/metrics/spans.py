@@ -58,12 +58,6 @@ def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
 
 
-def f1_from(precision: float, recall: float) -> float:
-    """The harmonic mean, computed in the same order of operations as seqeval."""
-    denominator = precision + recall
-    return 2 * precision * recall / denominator if denominator else 0.0
-
-
 @dataclass(frozen=True)
 class SpanCounts:
     """Entity counts for one sentence or a whole corpus.
@@ -94,9 +88,12 @@ class SpanCounts:
         """
         if self.predicted == 0 and self.gold == 0:
             return dict.fromkeys(("precision", "recall", "f1"), nothing_to_find)
-        precision = ratio(self.correct, self.predicted)
-        recall = ratio(self.correct, self.gold)
-        return {"precision": precision, "recall": recall, "f1": f1_from(precision, recall)}
+        return {
+            "precision": ratio(self.correct, self.predicted),
+            "recall": ratio(self.correct, self.gold),
+            # 2PR / (P + R) without the intermediate roundings: one formula for every caller.
+            "f1": ratio(2 * self.correct, self.predicted + self.gold),
+        }
 
 
 def count_spans(gold_tags: Sequence[str], pred_tags: Sequence[str]) -> SpanCounts:

@@ -1,0 +1,1 @@
+"""Built-in datasets written for textenvs, and the generators that wrote them."""
