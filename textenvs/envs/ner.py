@@ -448,12 +448,16 @@ class TextNERVectorEnv(VectorEnv):
                 correct, predicted, gold = exact.correct, exact.predicted, exact.gold
             gold_tags[env], pred_tags[env] = list(sentence.tags), chosen
             scores.append(SpanCounts(correct, predicted, gold).scores(nothing_to_find=1.0))
-        values: dict[str, np.ndarray] = {"gold_tags": gold_tags, "pred_tags": pred_tags}
-        for key in ("precision", "recall", "f1"):
-            values[key] = np.zeros(self.num_envs)
-            values[key][ended] = [score[key] for score in scores]
-        infos.update(_batched_info(ended, **values))
-        return [score["f1"] for score in scores]
+        batched_scores = np.zeros((3, self.num_envs))  # precision, recall, f1 rows
+        batched_scores[:, ended] = np.array([list(score.values()) for score in scores]).T
+        precision, recall, f1 = batched_scores
+        infos.update(
+            _batched_info(
+                ended, gold_tags=gold_tags, pred_tags=pred_tags, precision=precision,
+                recall=recall, f1=f1,
+            )
+        )
+        return f1[ended]
 
     def _observations(self) -> dict[str, np.ndarray]:
         return {

@@ -1,0 +1,84 @@
+"""The built-in NER corpus: shipped files match their generator; it is varied, ambiguous, fair."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from textenvs.data import SPLITS, load_builtin_ner
+from textenvs.data.builtin import make_ner_corpus
+from textenvs.metrics import entity_spans
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "textenvs" / "data" / "builtin" / "ner"
+
+
+def test_shipped_files_are_what_the_generator_writes(tmp_path: Path) -> None:
+    make_ner_corpus.main(["--out", str(tmp_path)])
+    for split in SPLITS:
+        assert (tmp_path / f"{split}.conll").read_bytes() == (SHIPPED / f"{split}.conll").read_bytes()
+
+
+def test_sizes_types_and_lengths() -> None:
+    splits = {split: load_builtin_ner(split) for split in SPLITS}
+    assert [len(splits[s]) for s in SPLITS] == [1600, 300, 300]
+    for split, sentences in splits.items():
+        types = {t for s in sentences for t, _, _ in entity_spans(s.tags)}
+        assert types == {"PER", "ORG", "LOC", "MISC"}, split
+        lengths = [len(s) for s in sentences]
+        assert min(lengths) <= 4 and max(lengths) >= 30, split
+        no_entities = sum(not entity_spans(s.tags) for s in sentences)
+        assert 0.03 < no_entities / len(sentences) < 0.3, split
+    assert max(len(s) for s in splits["train"]) <= 42
+
+
+def test_ambiguous_words_take_several_roles_in_every_split() -> None:
+    def roles(split: str) -> dict[str, set[str]]:
+        seen: dict[str, set[str]] = defaultdict(set)
+        for sentence in load_builtin_ner(split):
+            for entity_type, start, end in entity_spans(sentence.tags):
+                for word in sentence.words[start : end + 1]:
+                    seen[word].add(entity_type)
+        return seen
+
+    per_split = [roles(split) for split in SPLITS]
+    ambiguous = [
+        word
+        for word, types in per_split[0].items()
+        if "PER" in types and types & {"ORG", "LOC"} and all(
+            "PER" in r.get(word, ()) and r.get(word, set()) & {"ORG", "LOC"} for r in per_split[1:]
+        )
+    ]
+    assert len(ambiguous) >= 25, ambiguous
+
+
+def test_evaluation_splits_hold_names_unseen_in_training() -> None:
+    train_words = {w for s in load_builtin_ner("train") for w in s.words}
+    for split in ("validation", "test"):
+        entity_words = [
+            word
+            for s in load_builtin_ner(split)
+            for _, start, end in entity_spans(s.tags)
+            for word in s.words[start : end + 1]
+        ]
+        unseen = sum(word not in train_words for word in entity_words) / len(entity_words)
+        assert 0.15 < unseen < 0.5, split
+
+
+def load_baselines():
+    path = ROOT / "benchmarks" / "ner_corpus_baselines.py"
+    spec = importlib.util.spec_from_file_location("ner_corpus_baselines", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_learnable_but_not_by_memorising() -> None:
+    baselines = load_baselines()
+    result = baselines.evaluate(load_builtin_ner("train"), load_builtin_ner("test"), epochs=5)
+    majority, perceptron = result["majority"]["f1"], result["perceptron"]["f1"]
+    assert majority < 0.7
+    assert perceptron > majority + 0.2
