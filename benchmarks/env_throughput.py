@@ -106,10 +106,10 @@ def main() -> None:
                 f"{rates['sync']:>10,.0f} {rates['native']:>11,.0f} {ratio:>11.1f}x"
             )
             if reward == args.rewards.split(",")[0]:
-                key = f"native/sync at {num_envs} envs ({reward}): {ratio:.1f}x"
-    print(
-        f"single env (gym.make, {args.rewards.split(',')[0]}) {rates['made']:,.0f} steps/s; {key}"
-    )
+                key.append(f"{ratio:.1f}x at {num_envs} envs")
+                single = rates["made"]
+    first = args.rewards.split(",")[0]
+    print(f"{first}: single env {single:,.0f} steps/s; native/sync " + ", ".join(key))
 
 
 if __name__ == "__main__":
