@@ -6,8 +6,6 @@ import importlib.util
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 from textenvs.data import SPLITS, load_builtin_ner
 from textenvs.data.builtin import make_ner_corpus
 from textenvs.metrics import entity_spans
