@@ -17,7 +17,8 @@ SHIPPED = ROOT / "textenvs" / "data" / "builtin" / "ner"
 def test_shipped_files_are_what_the_generator_writes(tmp_path: Path) -> None:
     make_ner_corpus.main(["--out", str(tmp_path)])
     for split in SPLITS:
-        assert (tmp_path / f"{split}.conll").read_bytes() == (SHIPPED / f"{split}.conll").read_bytes()
+        written = (tmp_path / f"{split}.conll").read_bytes()
+        assert written == (SHIPPED / f"{split}.conll").read_bytes(), split
 
 
 def test_sizes_types_and_lengths() -> None:
@@ -46,7 +47,9 @@ def test_ambiguous_words_take_several_roles_in_every_split() -> None:
     ambiguous = [
         word
         for word, types in per_split[0].items()
-        if "PER" in types and types & {"ORG", "LOC"} and all(
+        if "PER" in types
+        and types & {"ORG", "LOC"}
+        and all(
             "PER" in r.get(word, ()) and r.get(word, set()) & {"ORG", "LOC"} for r in per_split[1:]
         )
     ]

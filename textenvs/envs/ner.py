@@ -453,8 +453,12 @@ class TextNERVectorEnv(VectorEnv):
         precision, recall, f1 = batched_scores
         infos.update(
             _batched_info(
-                ended, gold_tags=gold_tags, pred_tags=pred_tags, precision=precision,
-                recall=recall, f1=f1,
+                ended,
+                gold_tags=gold_tags,
+                pred_tags=pred_tags,
+                precision=precision,
+                recall=recall,
+                f1=f1,
             )
         )
         return f1[ended]
