@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import gymnasium as gym
 import numpy as np
 import pytest
 
 import textenvs  # noqa: F401
+from textenvs.checks import assert_same
 from textenvs.envs import InvalidActionError, TextNERVectorEnv
-
-
-def assert_same(a: Any, b: Any, where: str) -> None:
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            assert_same(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, tuple):
-        assert isinstance(b, tuple) and len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{where}[{i}]")
-    elif isinstance(a, np.ndarray):
-        assert isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape, where
-        assert a.tolist() == b.tolist(), where
-    else:
-        assert a == b, where
 
 
 @pytest.mark.parametrize("reward", ["token", "f1", "delta_f1"])

@@ -1,0 +1,71 @@
+"""Every registered id passes the package's conformance checks (textenvs.checks)."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import textenvs
+from textenvs import checks
+from textenvs.envs import TextNEREnv, TextNERVectorEnv
+
+VARIANTS = {"TextNER-v0": [{"reward": r} for r in ("token", "f1", "delta_f1")]}
+CASES = [(env_id, kwargs) for env_id in textenvs.ENV_IDS for kwargs in VARIANTS[env_id]]
+IDS = [f"{env_id}-{'-'.join(map(str, kw.values()))}" for env_id, kw in CASES]
+
+
+def test_every_registered_id_has_variants() -> None:
+    assert set(VARIANTS) == set(textenvs.ENV_IDS)
+    assert all(env_id in gym.registry for env_id in textenvs.ENV_IDS)
+
+
+@pytest.mark.parametrize(("env_id", "kwargs"), CASES, ids=IDS)
+def test_reference_checkers(env_id: str, kwargs: dict) -> None:
+    checks.check_reference_checkers(env_id, **kwargs)
+
+
+@pytest.mark.parametrize(("env_id", "kwargs"), CASES, ids=IDS)
+def test_determinism(env_id: str, kwargs: dict) -> None:
+    checks.check_determinism(env_id, **kwargs)
+
+
+@pytest.mark.parametrize(("env_id", "kwargs"), CASES, ids=IDS)
+def test_pickle(env_id: str, kwargs: dict) -> None:
+    checks.check_pickle(env_id, **kwargs)
+
+
+@pytest.mark.parametrize("env_id", textenvs.ENV_IDS)
+def test_spec_round_trip(env_id: str) -> None:
+    checks.check_spec_round_trip(env_id)
+
+
+@pytest.mark.parametrize(("env_id", "kwargs"), CASES, ids=IDS)
+def test_vector_agreement(env_id: str, kwargs: dict) -> None:
+    checks.check_vector_agreement(env_id, **kwargs)
+
+
+# The checks themselves must be able to fail.
+
+
+def test_vector_check_catches_a_wrong_reward(monkeypatch: pytest.MonkeyPatch) -> None:
+    step = TextNERVectorEnv.step
+
+    def off_by_a_bit(self, actions):  # type: ignore[no-untyped-def]
+        obs, rewards, terminated, truncated, infos = step(self, actions)
+        return obs, rewards + 1e-9 * terminated, terminated, truncated, infos
+
+    monkeypatch.setattr(TextNERVectorEnv, "step", off_by_a_bit)
+    with pytest.raises(AssertionError, match="step"):
+        checks.check_vector_agreement("TextNER-v0", reward="f1")
+
+
+def test_determinism_check_catches_global_randomness(monkeypatch: pytest.MonkeyPatch) -> None:
+    reset = TextNEREnv.reset
+
+    def unseeded(self, *, seed=None, options=None):  # type: ignore[no-untyped-def]
+        return reset(self, seed=seed, options={"index": int(np.random.randint(100))})
+
+    monkeypatch.setattr(TextNEREnv, "reset", unseeded)
+    with pytest.raises(AssertionError, match="rollout"):
+        checks.check_determinism("TextNER-v0")
