@@ -57,10 +57,13 @@ def masked_random_policy(seed: int) -> Callable[[gym.Env], int]:
     return act
 
 
-def rollout(env: gym.Env, seed: int, steps: int, policy_seed: int = 0) -> list[Any]:
-    """Everything ``env`` returns over ``steps`` steps (resetting after each episode)."""
+def rollout(env: gym.Env, seed: int | None, steps: int, policy_seed: int = 0) -> list[Any]:
+    """Everything ``env`` returns over ``steps`` steps, resetting after each episode.
+
+    Starts with ``env.reset(seed=seed)``, or, with ``seed=None``, continues the current episode.
+    """
     act = masked_random_policy(policy_seed)
-    trace: list[Any] = [env.reset(seed=seed)]
+    trace: list[Any] = [] if seed is None else [env.reset(seed=seed)]
     for _ in range(steps):
         result = env.step(act(env))
         trace.append(result)
@@ -101,19 +104,7 @@ def check_pickle(env_id: str, seed: int = 5, steps: int = 30, **kwargs: Any) -> 
     env = gym.make(env_id, **kwargs)
     rollout(env, seed, steps)
     clone = pickle.loads(pickle.dumps(env))
-    assert_same(rollout_continuation(env, steps), rollout_continuation(clone, steps), "pickled")
-
-
-def rollout_continuation(env: gym.Env, steps: int) -> list[Any]:
-    """Like :func:`rollout` but without the initial reset (continues the current episode)."""
-    act = masked_random_policy(1)
-    trace = []
-    for _ in range(steps):
-        result = env.step(act(env))
-        trace.append(result)
-        if result[2] or result[3]:
-            trace.append(env.reset())
-    return trace
+    assert_same(rollout(env, None, steps, 1), rollout(clone, None, steps, 1), "pickled copy")
 
 
 def check_spec_round_trip(env_id: str) -> None:

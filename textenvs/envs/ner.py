@@ -127,20 +127,9 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
         tag_names: list[str] | tuple[str, ...] | None = None,
         render_mode: str | None = None,
     ) -> None:
-        _check_choice("reward", reward, REWARD_MODES)
-        _check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
-        self.corpus = TaggingCorpus.build(
-            dataset, split, vocab=vocab, tag_names=tag_names, max_length=max_length
-        )
-        self.split = split
-        self.reward_mode = reward
-        self.render_mode = render_mode
-        self.tag_names = self.corpus.tag_names
-        self.vocab = self.corpus.vocab
-        self.max_length = max_length
+        _setup(self, split, reward, max_length, dataset, vocab, tag_names, render_mode)
         self.action_space = spaces.Discrete(len(self.tag_names))
         self.observation_space = self.corpus.observation_space()
-        self._tables = self.corpus.tables
         self._index = -1
         self._steps = 0
         self._position = 0
@@ -193,7 +182,7 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
         self._position = i + 1
 
         terminated = self._position == self._steps
-        truncated = terminated and self._steps < len(self.corpus.sentences[self._index])
+        truncated = terminated and bool(self.corpus.truncated[self._index])
         info = self._episode_info(truncated) if terminated else {}
         if self.reward_mode == "token":
             reward = 1.0 if tag == gold else 0.0
@@ -278,23 +267,12 @@ class TextNERVectorEnv(VectorEnv):
     ) -> None:
         if not isinstance(num_envs, int) or num_envs < 1:
             raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
-        _check_choice("reward", reward, REWARD_MODES)
-        _check_choice("render_mode", render_mode, (None, *self.metadata["render_modes"]))
-        self.corpus = TaggingCorpus.build(
-            dataset, split, vocab=vocab, tag_names=tag_names, max_length=max_length
-        )
+        _setup(self, split, reward, max_length, dataset, vocab, tag_names, render_mode)
         self.num_envs = num_envs
-        self.split = split
-        self.reward_mode = reward
-        self.render_mode = render_mode
-        self.tag_names = self.corpus.tag_names
-        self.vocab = self.corpus.vocab
-        self.max_length = max_length
         self.single_action_space = spaces.Discrete(len(self.tag_names))
         self.single_observation_space = self.corpus.observation_space()
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
-        self._tables = self.corpus.tables
         self._tag_name_array = np.array(self.tag_names, dtype=object)
         self._f1_table = _f1_table(max_length)
         self._rngs: list[np.random.Generator] = [seeding.np_random()[0] for _ in range(num_envs)]
@@ -506,6 +484,31 @@ def _f1_table(max_length: int) -> np.ndarray:
     table = 2 * correct / np.maximum(denominator, 1)
     table[:, 0] = 1.0  # no gold and no predicted entity: nothing to find
     return table
+
+
+def _setup(
+    env: TextNEREnv | TextNERVectorEnv,
+    split: str,
+    reward: str,
+    max_length: int,
+    dataset: DatasetArg,
+    vocab: Vocabulary | None,
+    tag_names: list[str] | tuple[str, ...] | None,
+    render_mode: str | None,
+) -> None:
+    """Check the arguments both envs share and set the attributes they share."""
+    _check_choice("reward", reward, REWARD_MODES)
+    _check_choice("render_mode", render_mode, (None, *env.metadata["render_modes"]))
+    env.corpus = TaggingCorpus.build(
+        dataset, split, vocab=vocab, tag_names=tag_names, max_length=max_length
+    )
+    env.split = split
+    env.reward_mode = reward
+    env.render_mode = render_mode
+    env.tag_names = env.corpus.tag_names
+    env.vocab = env.corpus.vocab
+    env.max_length = max_length
+    env._tables = env.corpus.tables
 
 
 def _check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
