@@ -31,3 +31,22 @@ class TaggedSentence:
 
     def __len__(self) -> int:
         return len(self.words)
+
+
+@dataclass(frozen=True)
+class LabeledText:
+    """One text with its class label.
+
+    Attributes:
+        text: the raw text.
+        label: the class name, e.g. ``"positive"``.
+    """
+
+    text: str
+    label: str
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise DataFormatError("a labeled text needs some text")
+        if not self.label:
+            raise DataFormatError(f"empty label for text {self.text[:40]!r}")

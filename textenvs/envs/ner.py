@@ -13,7 +13,8 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from textenvs.data.vocab import Vocabulary
-from textenvs.envs.tagging import DatasetArg, TaggingCorpus, draw_index
+from textenvs.envs.datasets import draw_index
+from textenvs.envs.tagging import DatasetArg, TaggingCorpus
 from textenvs.metrics.spans import SpanCounts, count_spans
 
 RewardMode = Literal["token", "f1", "delta_f1"]

@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from textenvs.data.loaders import SPLITS, load_builtin_ner
+from textenvs.data.loaders import load_builtin_ner
 from textenvs.data.records import TaggedSentence
 from textenvs.data.tags import entity_types_of, split_tag, tag_names_for
 from textenvs.data.vocab import PAD_ID, Vocabulary
+from textenvs.envs.datasets import check_max_length, resolve_split
 
 DatasetArg = str | Mapping[str, Sequence[TaggedSentence]] | Sequence[TaggedSentence] | None
 """What an env's ``dataset=`` accepts: ``None``/``"builtin"``, a split mapping, or records."""
@@ -148,25 +149,15 @@ class TaggingCorpus:
             ValueError: an unknown split or dataset, a bad ``max_length``, a tag missing from
                 ``tag_names``.
         """
-        if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1:
-            raise ValueError(f"max_length must be a positive integer, got {max_length!r}")
-        splits = _resolve_splits(dataset)
-        if splits is None:
-            records = _as_records(dataset, "dataset")
-            all_records = records
-            vocab_source = records
-        else:
-            if split not in splits:
-                raise ValueError(f"unknown split {split!r}; this dataset has {sorted(splits)}")
-            records = _as_records(splits[split], f"dataset[{split!r}]")
-            all_records = [s for part in splits.values() for s in part]
-            vocab_source = splits.get("train", records)
+        check_max_length(max_length)
+        resolved = resolve_split(dataset, split, TaggedSentence, {"builtin": load_builtin_ner})
+        records = resolved.records
         if tag_names is None:
-            tag_names = tag_names_for(entity_types_of(s.tags for s in all_records))
+            tag_names = tag_names_for(entity_types_of(s.tags for s in resolved.all_records))
         tag_names = tuple(tag_names)
         tag_index = {tag: i for i, tag in enumerate(tag_names)}
         if vocab is None:
-            vocab = Vocabulary.from_sentences(s.words for s in vocab_source)
+            vocab = Vocabulary.from_sentences(s.words for s in resolved.vocab_source)
 
         n = len(records)
         word_ids = np.full((n, max_length), PAD_ID, dtype=np.int64)
@@ -211,31 +202,3 @@ class TaggingCorpus:
                 "tags": spaces.Box(-1, len(self.tag_names) - 1, (length,), np.int64),
             }
         )
-
-
-def draw_index(rng: np.random.Generator, size: int) -> int:
-    """A uniform index in ``[0, size)``; cheaper than ``rng.integers(size)`` per call."""
-    return int(rng.random() * size)
-
-
-def _resolve_splits(dataset: DatasetArg) -> Mapping[str, Sequence[TaggedSentence]] | None:
-    if dataset is None or dataset == "builtin":
-        return {split: load_builtin_ner(split) for split in SPLITS}
-    if isinstance(dataset, str):
-        raise ValueError(
-            f"unknown dataset {dataset!r}: pass 'builtin', a mapping of split name to "
-            "TaggedSentence records, or a sequence of records (see textenvs.data loaders)"
-        )
-    if isinstance(dataset, Mapping):
-        return dataset
-    return None
-
-
-def _as_records(records: Any, where: str) -> list[TaggedSentence]:
-    records = list(records)
-    if not records:
-        raise ValueError(f"{where} has no sentences")
-    for i, record in enumerate(records):
-        if not isinstance(record, TaggedSentence):
-            raise TypeError(f"{where}[{i}] is a {type(record).__name__}, not a TaggedSentence")
-    return records

@@ -1,0 +1,94 @@
+"""How an environment's ``dataset=`` and ``split=`` arguments turn into records.
+
+Shared by every environment: ``dataset`` is ``None`` (the env's default built-in corpus), the
+name of a built-in corpus, a mapping from split name to records, or a sequence of records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+
+Record = TypeVar("Record")
+
+
+@dataclass(frozen=True)
+class ResolvedSplit(Generic[Record]):
+    """The records an environment works on.
+
+    Attributes:
+        records: the chosen split's records.
+        all_records: every split's records, from which label or tag sets are derived.
+        vocab_source: the records a vocabulary is built from (the training split if any).
+    """
+
+    records: list[Record]
+    all_records: list[Record]
+    vocab_source: list[Record]
+
+
+def resolve_split(
+    dataset: Any,
+    split: str,
+    record_type: type[Record],
+    builtins: Mapping[str, Callable[[str], Sequence[Record]]],
+) -> ResolvedSplit[Record]:
+    """Resolve an env's ``dataset`` and ``split`` arguments.
+
+    Args:
+        dataset: ``None`` for the first built-in corpus, a built-in name, a mapping from split
+            name to records, or a sequence of records (used whatever ``split`` is).
+        split: the split wanted, when ``dataset`` has splits.
+        record_type: the record class every record must be.
+        builtins: built-in corpus name -> loader of a split (``"train"``, ...).
+
+    Raises:
+        ValueError: an unknown built-in name or split, an empty split.
+        TypeError: a record of another type.
+    """
+    if dataset is None:
+        dataset = next(iter(builtins))
+    if isinstance(dataset, str):
+        if dataset not in builtins:
+            raise ValueError(
+                f"unknown dataset {dataset!r}: pass one of {list(builtins)}, a mapping of "
+                f"split name to {record_type.__name__} records, or a sequence of records"
+            )
+        load = builtins[dataset]
+        dataset = {name: load(name) for name in ("train", "validation", "test")}
+    if not isinstance(dataset, Mapping):
+        records = _checked(dataset, "dataset", record_type)
+        return ResolvedSplit(records, records, records)
+    if split not in dataset:
+        raise ValueError(f"unknown split {split!r}; this dataset has {sorted(dataset)}")
+    records = _checked(dataset[split], f"dataset[{split!r}]", record_type)
+    all_records = [record for part in dataset.values() for record in part]
+    vocab_source = list(dataset.get("train", records))
+    return ResolvedSplit(records, all_records, vocab_source)
+
+
+def check_max_length(max_length: Any) -> int:
+    """``max_length`` if it is a positive integer, else a ValueError naming it."""
+    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1:
+        raise ValueError(f"max_length must be a positive integer, got {max_length!r}")
+    return max_length
+
+
+def draw_index(rng: np.random.Generator, size: int) -> int:
+    """A uniform index in ``[0, size)``; cheaper than ``rng.integers(size)`` per call."""
+    return int(rng.random() * size)
+
+
+def _checked(records: Any, where: str, record_type: type[Record]) -> list[Record]:
+    records = list(records)
+    if not records:
+        raise ValueError(f"{where} has no records")
+    for i, record in enumerate(records):
+        if not isinstance(record, record_type):
+            raise TypeError(
+                f"{where}[{i}] is a {type(record).__name__}, not a {record_type.__name__}"
+            )
+    return records
