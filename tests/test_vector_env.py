@@ -68,9 +68,9 @@ def test_vector_actions_are_checked() -> None:
     envs.reset(seed=0)
     with pytest.raises(InvalidActionError, match="outside Discrete"):
         envs.step(np.array([0, 99]))
-    with pytest.raises(InvalidActionError, match="2 integer tag ids"):
+    with pytest.raises(InvalidActionError, match="2 integers"):
         envs.step(np.array([0.0, 1.0]))
-    with pytest.raises(InvalidActionError, match="2 integer tag ids"):
+    with pytest.raises(InvalidActionError, match="2 integers"):
         envs.step(np.array([0]))
 
 

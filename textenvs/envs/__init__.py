@@ -1,5 +1,6 @@
 """The environments. Registered with Gymnasium when ``textenvs`` is imported."""
 
-from textenvs.envs.ner import InvalidActionError, TextNEREnv, TextNERVectorEnv
+from textenvs.envs.common import InvalidActionError
+from textenvs.envs.ner import TextNEREnv, TextNERVectorEnv
 
 __all__ = ["InvalidActionError", "TextNEREnv", "TextNERVectorEnv"]

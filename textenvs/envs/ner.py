@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 from typing import Any, Literal
 
 import gymnasium as gym
@@ -13,16 +12,20 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from textenvs.data.vocab import Vocabulary
+from textenvs.envs.common import (
+    InvalidActionError,
+    action_id,
+    action_ids,
+    batched_info,
+    check_choice,
+    episode_index,
+)
 from textenvs.envs.datasets import draw_index
 from textenvs.envs.tagging import DatasetArg, TaggingCorpus
 from textenvs.metrics.spans import SpanCounts, count_spans
 
 RewardMode = Literal["token", "f1", "delta_f1"]
 REWARD_MODES: tuple[str, ...] = ("token", "f1", "delta_f1")
-
-
-class InvalidActionError(ValueError):
-    """An action outside the action space, or a step after the episode ended."""
 
 
 class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
@@ -145,7 +148,7 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
         """Start an episode on a random sentence, or on ``options["index"]``."""
         super().reset(seed=seed)
         if options and "index" in options:
-            index = _sentence_index(options["index"], len(self.corpus))
+            index = episode_index(options["index"], len(self.corpus))
         else:
             index = draw_index(self.np_random, len(self.corpus))
         corpus = self.corpus
@@ -169,7 +172,7 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
             raise InvalidActionError("call reset() before step()")
         if self._position >= self._steps:
             raise InvalidActionError("the episode has ended; call reset() to start another")
-        tag = _tag_id(action, len(self.tag_names))
+        tag = action_id(action, len(self.tag_names))
         i = self._position
         gold = self._gold[i]
         self._pred[i] = tag
@@ -331,7 +334,7 @@ class TextNERVectorEnv(VectorEnv):
         """Tag the current word of every sentence; reset those that ended on the last step."""
         if self._index[0] < 0:
             raise InvalidActionError("call reset() before step()")
-        tags = _tag_ids(actions, self.num_envs, len(self.tag_names))
+        tags = action_ids(actions, self.num_envs, len(self.tag_names))
         tables, position, state, counts = self._tables, self._position, self._state, self._counts
         gold = self._corpus_gold[self._index, position]
         self._pred[self._rows, position] = tags
@@ -390,7 +393,7 @@ class TextNERVectorEnv(VectorEnv):
             size, rngs = len(sentences), self._rngs
             rows = [draw_index(rngs[env], size) for env in env_list]
         else:
-            rows = [_sentence_index(index, len(sentences))] * len(env_list)
+            rows = [episode_index(index, len(sentences))] * len(env_list)
         self._episode[:, envs] = self._sentence_facts[:, rows]
         self._counters[:, envs] = 0
         self._last_f1[envs] = 0.0
@@ -400,7 +403,7 @@ class TextNERVectorEnv(VectorEnv):
             words[env] = list(sentences[row].words)
         index_info = np.zeros(self.num_envs, dtype=np.int64)
         index_info[envs] = rows
-        return _batched_info(envs, words=words, index=index_info)
+        return batched_info(envs, words=words, index=index_info)
 
     def _add_episode_infos(self, infos: dict[str, Any], ended: np.ndarray) -> list[float]:
         """Add the end-of-episode infos of sub-envs ``ended``; return their final F1s.
@@ -431,7 +434,7 @@ class TextNERVectorEnv(VectorEnv):
         batched_scores[:, ended] = np.array([list(score.values()) for score in scores]).T
         precision, recall, f1 = batched_scores
         infos.update(
-            _batched_info(
+            batched_info(
                 ended,
                 gold_tags=gold_tags,
                 pred_tags=pred_tags,
@@ -462,19 +465,6 @@ def render_tagging(words: Any, gold_tags: Any, pred_tags: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _batched_info(envs: np.ndarray, **values: np.ndarray) -> dict[str, np.ndarray]:
-    """Infos in Gymnasium's vector layout: ``key`` -> batched values, ``_key`` -> which envs.
-
-    The keys given together share one mask array (they are present for the same sub-envs).
-    """
-    present = np.zeros(len(next(iter(values.values()))), dtype=np.bool_)
-    present[envs] = True
-    infos: dict[str, np.ndarray] = {}
-    for key, value in values.items():
-        infos[key], infos[f"_{key}"] = value, present
-    return infos
-
-
 def _f1_table(max_length: int) -> np.ndarray:
     """``table[correct, predicted + gold]``: sentence F1 by lookup, as SpanCounts.scores gives it.
 
@@ -498,8 +488,8 @@ def _setup(
     render_mode: str | None,
 ) -> None:
     """Check the arguments both envs share and set the attributes they share."""
-    _check_choice("reward", reward, REWARD_MODES)
-    _check_choice("render_mode", render_mode, (None, *env.metadata["render_modes"]))
+    check_choice("reward", reward, REWARD_MODES)
+    check_choice("render_mode", render_mode, (None, *env.metadata["render_modes"]))
     env.corpus = TaggingCorpus.build(
         dataset, split, vocab=vocab, tag_names=tag_names, max_length=max_length
     )
@@ -510,44 +500,3 @@ def _setup(
     env.vocab = env.corpus.vocab
     env.max_length = max_length
     env._tables = env.corpus.tables
-
-
-def _check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"unknown {name} {value!r}; expected one of {list(choices)}")
-
-
-def _sentence_index(index: Any, size: int) -> int:
-    try:
-        row = operator.index(index)
-    except TypeError:
-        raise ValueError(f"options['index'] must be an integer, got {index!r}") from None
-    if not 0 <= row < size:
-        raise ValueError(f"options['index']={row} is outside this split's {size} sentences")
-    return row
-
-
-def _tag_id(action: Any, n_tags: int) -> int:
-    try:
-        tag = operator.index(action)
-    except TypeError:
-        raise InvalidActionError(
-            f"action {action!r} is not an integer tag id in Discrete({n_tags})"
-        ) from None
-    if not 0 <= tag < n_tags:
-        raise InvalidActionError(f"action {tag} is outside the action space Discrete({n_tags})")
-    return tag
-
-
-def _tag_ids(actions: Any, num_envs: int, n_tags: int) -> np.ndarray:
-    array = np.asarray(actions)
-    if array.shape != (num_envs,) or array.dtype.kind not in "iu":
-        raise InvalidActionError(
-            f"actions must be {num_envs} integer tag ids, got shape {array.shape} "
-            f"and dtype {array.dtype}"
-        )
-    array = array.astype(np.int64, copy=False)
-    if (array.view(np.uint64) >= n_tags).any():  # negative ids wrap to huge unsigned ones
-        env = int(np.flatnonzero((array < 0) | (array >= n_tags))[0])
-        raise InvalidActionError(f"action {array[env]} of env {env} is outside Discrete({n_tags})")
-    return array

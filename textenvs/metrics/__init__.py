@@ -1,5 +1,6 @@
-"""Task metrics, equal to the reference tools (seqeval for entity spans)."""
+"""Task metrics, equal to the reference tools (seqeval, scikit-learn)."""
 
+from textenvs.metrics.classification import classification_scores
 from textenvs.metrics.spans import (
     SpanCounts,
     corpus_span_scores,
@@ -10,6 +11,7 @@ from textenvs.metrics.spans import (
 
 __all__ = [
     "SpanCounts",
+    "classification_scores",
     "corpus_span_scores",
     "count_spans",
     "entity_spans",

@@ -1,0 +1,43 @@
+"""Corpus scores of a text classifier: accuracy and macro-F1, equal to scikit-learn's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def classification_scores(
+    labels: Sequence[str],
+    predictions: Sequence[str | None],
+    label_names: Sequence[str],
+) -> dict[str, float]:
+    """Accuracy and macro-averaged F1 over a set of texts.
+
+    Macro-F1 averages the per-class F1 over ``label_names``, a class with no gold and no
+    predicted text counting as 0.0: ``sklearn.metrics.f1_score(labels, predictions,
+    labels=label_names, average="macro", zero_division=0)``. A ``None`` prediction (the
+    agent never answered) is wrong for every class.
+
+    Args:
+        labels: the gold class of each text.
+        predictions: the predicted class of each text, or None.
+        label_names: every class.
+
+    Returns:
+        ``{"accuracy", "macro_f1", "texts"}``.
+    """
+    if len(labels) != len(predictions):
+        raise ValueError(f"{len(labels)} labels but {len(predictions)} predictions")
+    if not labels:
+        raise ValueError("no texts to score")
+    f1s = []
+    for name in label_names:
+        true_positive = sum(g == name and p == name for g, p in zip(labels, predictions))
+        gold = sum(g == name for g in labels)
+        predicted = sum(p == name for p in predictions)
+        f1s.append(2 * true_positive / (gold + predicted) if gold + predicted else 0.0)
+    correct = sum(g == p for g, p in zip(labels, predictions))
+    return {
+        "accuracy": correct / len(labels),
+        "macro_f1": sum(f1s) / len(f1s),
+        "texts": len(labels),
+    }
