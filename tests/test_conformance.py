@@ -10,7 +10,14 @@ import textenvs
 from textenvs import checks
 from textenvs.envs import TextNEREnv, TextNERVectorEnv
 
-VARIANTS = {"TextNER-v0": [{"reward": r} for r in ("token", "f1", "delta_f1")]}
+VARIANTS = {
+    "TextNER-v0": [{"reward": r} for r in ("token", "f1", "delta_f1")],
+    "TextClassification-v0": [
+        {"mode": "read"},
+        {"mode": "read", "read_cost": 0.01, "dataset": "topic", "max_length": 16},
+        {"mode": "whole"},
+    ],
+}
 CASES = [(env_id, kwargs) for env_id in textenvs.ENV_IDS for kwargs in VARIANTS[env_id]]
 IDS = [f"{env_id}-{'-'.join(map(str, kw.values()))}" for env_id, kw in CASES]
 

@@ -21,12 +21,17 @@ __all__ = [
     "sentence_span_scores",
 ]
 
-ENV_IDS = ("TextNER-v0",)
+_ENTRY_POINTS = {
+    "TextNER-v0": "textenvs.envs.ner:TextNER",
+    "TextClassification-v0": "textenvs.envs.classification:TextClassification",
+}
+ENV_IDS = tuple(_ENTRY_POINTS)
 """The ids this package registers."""
 
-if "TextNER-v0" not in registry:
-    register(
-        id="TextNER-v0",
-        entry_point="textenvs.envs.ner:TextNEREnv",
-        vector_entry_point="textenvs.envs.ner:TextNERVectorEnv",
-    )
+for _env_id, _entry_point in _ENTRY_POINTS.items():
+    if _env_id not in registry:
+        register(
+            id=_env_id,
+            entry_point=f"{_entry_point}Env",
+            vector_entry_point=f"{_entry_point}VectorEnv",
+        )

@@ -6,6 +6,7 @@ import operator
 from typing import Any
 
 import numpy as np
+from gymnasium.utils import seeding
 
 
 class InvalidActionError(ValueError):
@@ -91,3 +92,31 @@ def object_column(num_envs: int, envs: list[int], items: list[Any]) -> np.ndarra
     for env, item in zip(envs, items):
         column[env] = item
     return column
+
+
+def reset_targets(env: Any, reset_mask: Any, seed: Any) -> np.ndarray:
+    """Check a native vector env's reset arguments, reseed its sub-envs; return those to reset.
+
+    Seeds follow ``SyncVectorEnv``: an int ``s`` seeds sub-env ``i`` with ``s + i``, a list
+    gives one seed per sub-env, None keeps each sub-env's generator (seeding it randomly on
+    the first reset). ``env`` holds one generator per sub-env in ``env._rngs`` and its
+    sentence indices, -1 before the first reset, in ``env._index``.
+    """
+    n = env.num_envs
+    if not (
+        isinstance(reset_mask, np.ndarray)
+        and reset_mask.shape == (n,)
+        and reset_mask.dtype == np.bool_
+    ):
+        raise ValueError(f"options['reset_mask'] must be a bool array of shape ({n},)")
+    if seed is None or isinstance(seed, int):
+        seeds = [None if seed is None else seed + i for i in range(n)]
+    else:
+        seeds = list(seed)
+        if len(seeds) != n:
+            raise ValueError(f"got {len(seeds)} seeds for {n} envs")
+    envs = np.flatnonzero(reset_mask)
+    for i in envs.tolist():
+        if seeds[i] is not None or env._index[i] < 0:
+            env._rngs[i] = seeding.np_random(seeds[i])[0]
+    return envs

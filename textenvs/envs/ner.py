@@ -19,6 +19,7 @@ from textenvs.envs.common import (
     batched_info,
     check_choice,
     episode_index,
+    reset_targets,
 )
 from textenvs.envs.datasets import draw_index
 from textenvs.envs.tagging import DatasetArg, TaggingCorpus
@@ -306,24 +307,7 @@ class TextNERVectorEnv(VectorEnv):
         """Reset every sub-env (or those in ``options["reset_mask"]``)."""
         options = dict(options or {})
         reset_mask = options.pop("reset_mask", np.ones(self.num_envs, dtype=np.bool_))
-        if not (
-            isinstance(reset_mask, np.ndarray)
-            and reset_mask.shape == (self.num_envs,)
-            and reset_mask.dtype == np.bool_
-        ):
-            raise ValueError(
-                f"options['reset_mask'] must be a bool array of shape ({self.num_envs},)"
-            )
-        if seed is None or isinstance(seed, int):
-            seeds = [None if seed is None else seed + i for i in range(self.num_envs)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != self.num_envs:
-                raise ValueError(f"got {len(seeds)} seeds for {self.num_envs} envs")
-        envs = np.flatnonzero(reset_mask)
-        for env in envs:
-            if seeds[env] is not None or self._index[env] < 0:
-                self._rngs[env] = seeding.np_random(seeds[env])[0]
+        envs = reset_targets(self, reset_mask, seed)
         infos = self._reset_envs(envs, options.get("index"))
         self._autoreset[envs] = False
         return self._observations(), infos
