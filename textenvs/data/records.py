@@ -50,3 +50,25 @@ class LabeledText:
             raise DataFormatError("a labeled text needs some text")
         if not self.label:
             raise DataFormatError(f"empty label for text {self.text[:40]!r}")
+
+
+@dataclass(frozen=True)
+class GenerationExample:
+    """A prompt (e.g. a document to summarize) with one or more reference outputs.
+
+    Attributes:
+        prompt: the text the model conditions on.
+        references: the reference outputs (at least one, none empty).
+        sentences: the prompt split into sentences, when the source gave them (extractive
+            summarization uses them; otherwise it splits the prompt itself).
+    """
+
+    prompt: str
+    references: tuple[str, ...]
+    sentences: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.prompt.strip():
+            raise DataFormatError("a generation example needs a non-empty prompt")
+        if not self.references or not all(r.strip() for r in self.references):
+            raise DataFormatError(f"empty reference for prompt {self.prompt[:40]!r}")

@@ -1,0 +1,168 @@
+"""Loaders for prompt/reference pairs (summarization): JSONL, CSV/TSV, aligned line files, HF.
+
+Every loader returns a list of :class:`~textenvs.data.records.GenerationExample` and raises
+:class:`~textenvs.data.records.DataFormatError` naming the file and line (or row) of the
+first problem: a missing column, an empty source or reference, files of different lengths.
+A source given as a list of sentences (as SciTLDR's) is joined with spaces and its
+sentences kept; a reference given as a list gives several references.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from textenvs.data.loaders import SPLITS
+from textenvs.data.records import DataFormatError, GenerationExample
+
+
+def load_pairs_jsonl(
+    path: str | Path, *, source_key: str = "source", reference_key: str = "reference"
+) -> list[GenerationExample]:
+    """Load JSON lines with a source and a reference (or a list of references) per line.
+
+    Raises:
+        DataFormatError: invalid JSON, a missing key, an empty source or reference, no rows.
+    """
+    path = Path(path)
+    lines = _read_lines(path)
+
+    def rows() -> Iterator[tuple[str, Any, Any]]:
+        for lineno, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DataFormatError(f"{where}: invalid JSON: {error.msg}") from None
+            if not isinstance(record, dict):
+                raise DataFormatError(f"{where}: expected a JSON object per line")
+            for key in (source_key, reference_key):
+                if key not in record:
+                    raise DataFormatError(f"{where}: no key {key!r} (keys: {sorted(record)})")
+            yield where, record[source_key], record[reference_key]
+
+    return _examples(rows(), str(path))
+
+
+def load_pairs_delimited(
+    path: str | Path,
+    *,
+    source_column: str = "source",
+    reference_column: str = "reference",
+    delimiter: str | None = None,
+) -> list[GenerationExample]:
+    """Load a CSV or TSV file (with a header row) of sources and references.
+
+    Raises:
+        DataFormatError: a missing column, an empty source or reference, no rows.
+    """
+    path = Path(path)
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except FileNotFoundError:
+        raise DataFormatError(f"{path}: no such file") from None
+    with handle:
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        columns = reader.fieldnames or []
+        for column in (source_column, reference_column):
+            if column not in columns:
+                raise DataFormatError(f"{path}: no column {column!r} (columns: {columns})")
+        rows = [
+            (f"{path}:{reader.line_num}", row[source_column], row[reference_column])
+            for row in reader
+        ]
+    return _examples(rows, str(path))
+
+
+def load_aligned_lines(
+    source_path: str | Path, reference_path: str | Path
+) -> list[GenerationExample]:
+    """Load line-aligned files: line i of the references summarizes line i of the sources.
+
+    Works on Gigaword's ``input.txt`` / ``task1_ref0.txt``.
+
+    Raises:
+        DataFormatError: files of different lengths, an empty line, no lines.
+    """
+    sources, references = _read_lines(Path(source_path)), _read_lines(Path(reference_path))
+    if len(sources) != len(references):
+        raise DataFormatError(
+            f"{source_path} has {len(sources)} lines but {reference_path} has {len(references)}"
+        )
+    rows = []
+    for lineno, (source, reference) in enumerate(zip(sources, references), start=1):
+        if not reference.strip():
+            raise DataFormatError(f"{reference_path}:{lineno}: empty reference")
+        rows.append((f"{source_path}:{lineno}", source, reference))
+    return _examples(rows, str(source_path))
+
+
+def pairs_from_hf_dataset(
+    dataset: Any, *, source_column: str = "source", reference_column: str = "reference"
+) -> list[GenerationExample]:
+    """Convert a Hugging Face ``datasets.Dataset`` of sources and references.
+
+    Raises:
+        DataFormatError: a missing column, an empty source or reference, no rows.
+    """
+    source = "datasets.Dataset"
+    columns = list(getattr(dataset, "column_names", []))
+    for column in (source_column, reference_column):
+        if column not in columns:
+            raise DataFormatError(f"{source}: no column {column!r} (columns: {columns})")
+    rows = (
+        (f"{source} row {i}", row[source_column], row[reference_column])
+        for i, row in enumerate(dataset)
+    )
+    return _examples(rows, source)
+
+
+@cache
+def _builtin(split: str) -> tuple[GenerationExample, ...]:
+    corpus = resources.files("textenvs.data.builtin") / "summarization" / f"{split}.jsonl"
+    with resources.as_file(corpus) as path:
+        return tuple(load_pairs_jsonl(path))
+
+
+def load_builtin_summarization(split: str = "train") -> list[GenerationExample]:
+    """The news summarization corpus shipped with textenvs (source -> headline).
+
+    Written for this project by ``textenvs/data/builtin/make_summarization_corpus.py``.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+    return list(_builtin(split))
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise DataFormatError(f"{path}: no such file") from None
+
+
+def _examples(rows: Iterable[tuple[str, Any, Any]], source: str) -> list[GenerationExample]:
+    examples = []
+    for where, prompt, reference in rows:
+        sentences = None
+        if isinstance(prompt, list):
+            sentences = tuple(str(s).strip() for s in prompt if str(s).strip())
+            prompt = " ".join(sentences)
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise DataFormatError(f"{where}: empty source")
+        references = tuple(reference) if isinstance(reference, list) else (reference,)
+        if not references or not all(isinstance(r, str) and r.strip() for r in references):
+            raise DataFormatError(f"{where}: empty reference")
+        examples.append(GenerationExample(prompt.strip(), references, sentences))
+    if not examples:
+        raise DataFormatError(f"{source}: no examples found (empty file?)")
+    return examples

@@ -1,0 +1,120 @@
+"""Reward functions for text generation: ROUGE, and the checks every reward function passes.
+
+A reward function is a plain callable, as in TRL, scoring a batch at once so that
+model-based rewards can batch::
+
+    def reward_fn(prompts: list[str], completions: list[str], references: list[tuple[str, ...]],
+                  **kwargs) -> list[float]: ...
+
+The environments call it through :func:`call_reward`, which rejects a result of the wrong
+length or with NaN or infinite values, naming the function.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+RewardFn = Callable[..., Sequence[float]]
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
+
+
+class RewardFunctionError(ValueError):
+    """A reward function returned something other than one finite number per completion."""
+
+
+class RougeReward:
+    """ROUGE F-measure of each completion against its reference(s), from Google's rouge-score.
+
+    With several references per example, each ROUGE type takes the best F-measure over them
+    (``RougeScorer.score_multi``). A weighted mix adds the weighted F-measures.
+
+    Args:
+        weights: one ROUGE type (``"rouge1"``, ``"rouge2"``, ``"rougeL"``) or a mapping from
+            type to weight, e.g. ``{"rouge1": 0.5, "rougeL": 0.5}``.
+        use_stemmer: Porter-stem words before matching, as ``RougeScorer(use_stemmer=...)``.
+    """
+
+    def __init__(self, weights: str | Mapping[str, float] = "rouge1", use_stemmer: bool = True):
+        if isinstance(weights, str):
+            weights = {weights: 1.0}
+        if not weights:
+            raise ValueError("a ROUGE reward needs at least one ROUGE type")
+        for rouge_type, weight in weights.items():
+            if rouge_type not in ROUGE_TYPES:
+                raise ValueError(
+                    f"unknown ROUGE type {rouge_type!r}; expected one of {ROUGE_TYPES}"
+                )
+            if not math.isfinite(weight):
+                raise ValueError(f"the weight of {rouge_type} must be finite, got {weight!r}")
+        from rouge_score import rouge_scorer  # imported here: only generation envs need it
+
+        self.weights = dict(weights)
+        self.use_stemmer = use_stemmer
+        self._scorer = rouge_scorer.RougeScorer(list(self.weights), use_stemmer=use_stemmer)
+        self.__name__ = f"RougeReward({self.weights}, use_stemmer={use_stemmer})"
+
+    def __call__(
+        self,
+        prompts: Sequence[str],
+        completions: Sequence[str],
+        references: Sequence[Sequence[str]],
+        **kwargs: Any,
+    ) -> list[float]:
+        """The weighted ROUGE F-measure of each completion."""
+        return [self.score(c, refs) for c, refs in zip(completions, references)]
+
+    def score(self, completion: str, references: Sequence[str]) -> float:
+        """The weighted ROUGE F-measure of one completion against its references."""
+        scores = self._scorer.score_multi(list(references), completion)
+        return sum(weight * scores[t].fmeasure for t, weight in self.weights.items())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RougeReward, (self.weights, self.use_stemmer))
+
+
+def make_reward(reward: str | Mapping[str, float] | RewardFn) -> RewardFn:
+    """A reward function from an env's ``reward=`` argument (a ROUGE spec or a callable)."""
+    if callable(reward):
+        return reward
+    if isinstance(reward, (str, Mapping)):
+        return RougeReward(reward)
+    raise ValueError(
+        f"reward must be a ROUGE type {ROUGE_TYPES}, a mapping of them to weights, or a "
+        f"callable reward function, got {reward!r}"
+    )
+
+
+def call_reward(
+    reward_fn: RewardFn,
+    prompts: Sequence[str],
+    completions: Sequence[str],
+    references: Sequence[Sequence[str]],
+    **kwargs: Any,
+) -> list[float]:
+    """Call a reward function on a batch and check what it returns.
+
+    Raises:
+        RewardFunctionError: the result is not a sequence of one finite number per completion.
+    """
+    name = getattr(reward_fn, "__name__", repr(reward_fn))
+    result = reward_fn(list(prompts), list(completions), list(references), **kwargs)
+    try:
+        values = [float(value) for value in result]
+    except (TypeError, ValueError):
+        raise RewardFunctionError(
+            f"reward function {name} must return a list of numbers, got {result!r:.100}"
+        ) from None
+    if len(values) != len(completions):
+        raise RewardFunctionError(
+            f"reward function {name} returned {len(values)} rewards for {len(completions)} "
+            "completions"
+        )
+    for i, value in enumerate(values):
+        if not math.isfinite(value):
+            raise RewardFunctionError(
+                f"reward function {name} returned {value} for completion {i} "
+                f"({completions[i]!r:.60}); rewards must be finite"
+            )
+    return values
