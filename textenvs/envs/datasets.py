@@ -70,10 +70,10 @@ def resolve_split(
     return ResolvedSplit(records, all_records, vocab_source)
 
 
-def check_max_length(max_length: Any) -> int:
-    """``max_length`` if it is a positive integer, else a ValueError naming it."""
+def check_max_length(max_length: Any, name: str = "max_length") -> int:
+    """``max_length`` if it is a positive integer, else a ValueError naming it as ``name``."""
     if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1:
-        raise ValueError(f"max_length must be a positive integer, got {max_length!r}")
+        raise ValueError(f"{name} must be a positive integer, got {max_length!r}")
     return max_length
 
 
