@@ -147,9 +147,10 @@ class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int]):
     | `selected`      | `MultiBinary(N)`                        | 1 for the sentences included  |
     | `position`      | `Discrete(N + 1)`                       | index of the current sentence |
 
-    ``N = max_sentences``, ``W = max_sentence_words``: sentence ``i`` fills ``word_ids[i*W :
-    (i+1)*W]`` (longer sentences are cut in the observation, never in the summary). At reset ``info`` holds the ``"sentences"``, the
-    ``"references"`` and the ``"index"``.
+    ``N = max_sentences``, ``W = max_sentence_words``: sentence ``i`` fills
+    ``word_ids[i*W : (i+1)*W]`` (longer sentences are cut in the observation, never in the
+    summary). At reset ``info`` holds the ``"sentences"``, the ``"references"`` and the
+    ``"index"``.
 
     ## Rewards
 
