@@ -1,0 +1,85 @@
+"""Reward functions: ROUGE against rouge-score, and the checks on custom reward functions."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rouge_score import rouge_scorer
+
+from textenvs.rewards import RewardFunctionError, RougeReward, call_reward, make_reward
+
+WORDS = ["the", "cat", "cats", "sat", "running", "runs", "on", "mat", "a", "Dog", "2-1", "won"]
+text = st.lists(st.sampled_from(WORDS), min_size=0, max_size=15).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(completion=text, references=st.lists(text, min_size=1, max_size=3))
+def test_rouge_equals_rouge_score(completion: str, references: list[str]) -> None:
+    for rouge_type in ("rouge1", "rouge2", "rougeL"):
+        scorer = rouge_scorer.RougeScorer([rouge_type], use_stemmer=True)
+        best = max(scorer.score(r, completion)[rouge_type].fmeasure for r in references)
+        assert RougeReward(rouge_type).score(completion, references) == pytest.approx(best)
+
+
+def test_weighted_mix_and_stemming() -> None:
+    reward = RougeReward({"rouge1": 0.25, "rougeL": 0.75}, use_stemmer=False)
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rougeL"], use_stemmer=False)
+    scores = scorer.score("the cats sat on the mat", "a cat sat")
+    expected = 0.25 * scores["rouge1"].fmeasure + 0.75 * scores["rougeL"].fmeasure
+    assert reward([""], ["a cat sat"], [("the cats sat on the mat",)]) == [pytest.approx(expected)]
+    stemmed = RougeReward("rouge1").score("cats", ["cat"])
+    assert stemmed == 1.0 and RougeReward("rouge1", use_stemmer=False).score("cats", ["cat"]) == 0.0
+
+
+def test_real_text_pair() -> None:
+    source = "Shares of Northwind rose 4% on Tuesday after the company reported strong sales."
+    reference = "Northwind shares rise after strong quarter"
+    scorer = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
+    assert RougeReward("rouge2").score(source, [reference]) == pytest.approx(
+        scorer.score(reference, source)["rouge2"].fmeasure
+    )
+
+
+def test_bad_rouge_specs() -> None:
+    with pytest.raises(ValueError, match="unknown ROUGE type 'rouge3'"):
+        make_reward("rouge3")
+    with pytest.raises(ValueError, match="weight of rouge1 must be finite"):
+        make_reward({"rouge1": math.nan})
+    with pytest.raises(ValueError, match="reward must be a ROUGE type"):
+        make_reward(3)
+
+
+def nan_reward(prompts, completions, references, **kwargs):  # type: ignore[no-untyped-def]
+    return [math.nan] * len(completions)
+
+
+def short_reward(prompts, completions, references, **kwargs):  # type: ignore[no-untyped-def]
+    return [1.0]
+
+
+def text_reward(prompts, completions, references, **kwargs):  # type: ignore[no-untyped-def]
+    return ["good"] * len(completions)
+
+
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [
+        (nan_reward, "reward function nan_reward returned nan for completion 0"),
+        (short_reward, "reward function short_reward returned 1 rewards for 2 completions"),
+        (text_reward, "reward function text_reward must return a list of numbers"),
+    ],
+)
+def test_bad_reward_functions_are_named(function, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(RewardFunctionError, match=message):
+        call_reward(function, ["p", "q"], ["a", "b"], [("r",), ("s",)])
+
+
+def test_infinite_reward() -> None:
+    def inf_reward(prompts, completions, references):  # type: ignore[no-untyped-def]
+        return [0.0, math.inf]
+
+    with pytest.raises(RewardFunctionError, match=r"inf_reward returned inf for completion 1"):
+        call_reward(inf_reward, ["p", "q"], ["a", "b"], [("r",), ("s",)])
