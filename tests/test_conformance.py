@@ -17,6 +17,11 @@ VARIANTS = {
         {"mode": "read", "read_cost": 0.01, "dataset": "topic", "max_length": 16},
         {"mode": "whole"},
     ],
+    "TextSummarization-v0": [
+        {"reward": "rouge1", "max_new_tokens": 8},
+        {"reward": "rougeL", "dense": True, "max_new_tokens": 4},
+    ],
+    "TextExtractiveSummarization-v0": [{"reward": "rouge2"}, {"max_words": 20}],
 }
 CASES = [(env_id, kwargs) for env_id in textenvs.ENV_IDS for kwargs in VARIANTS[env_id]]
 IDS = [f"{env_id}-{'-'.join(map(str, kw.values()))}" for env_id, kw in CASES]

@@ -62,7 +62,8 @@ def test_best_of_several_references() -> None:
 def test_truncation_at_max_new_tokens() -> None:
     env = TextGenerationEnv(dataset=EXAMPLES, max_new_tokens=3)
     env.reset(options={"index": 0})
-    steps = write(env, "Northwind shares rise on Tuesday", eos=False)[:3]
+    tokens = env.tokenizer.encode("Northwind shares rise on Tuesday")[:3]
+    steps = [env.step(token) for token in tokens]
     assert [s[2:4] for s in steps] == [(False, False), (False, False), (False, True)]
     assert steps[-1][4]["new_tokens"] == 3
     with pytest.raises(InvalidActionError, match="episode has ended"):

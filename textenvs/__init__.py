@@ -24,6 +24,8 @@ __all__ = [
 _ENTRY_POINTS = {
     "TextNER-v0": "textenvs.envs.ner:TextNER",
     "TextClassification-v0": "textenvs.envs.classification:TextClassification",
+    "TextSummarization-v0": "textenvs.envs.generation:TextGeneration",
+    "TextExtractiveSummarization-v0": "textenvs.envs.extractive:TextExtractiveSummarization",
 }
 ENV_IDS = tuple(_ENTRY_POINTS)
 """The ids this package registers."""

@@ -20,18 +20,21 @@ Design:
       open with a neutral sentence ("We stayed at the Linden Inn for three nights in May."),
       use negation in both directions ("the plot was not bad at all", "I was not impressed
       by the staff"), and put a *foil* clause of the opposite polarity before the decisive
-      one ("The screen looks sharp, but overall this tablet was a waste of money.") or after
-      it ("..., even though the wifi barely worked."). Cue words such as "recommend",
-      "worth", "disappointed", "regret", "bad", "love" and "complaint" occur in texts of both
-      labels. News items share vocabulary across topics ("record", "market", "launch",
+      one ("The screen looks sharp and colourful, but overall this tablet was a waste of
+      money.") or after it ("..., even though the wifi barely worked."). Cue words such as
+      "recommend", "worth", "disappointed", "regret", "bad", "love" and "complaint" occur in
+      texts of both labels. News items share vocabulary across topics ("record", "market", "launch",
       "club", "deal", "talks", "trial", "strike", "world", "energy"), some headlines are
       vague and shared by all four topics ("Long wait finally over for Ashby.") so that only
       the next sentence decides, and person, place and town names are drawn from the same
-      lists for every topic, so that a name never gives the label away.
-    * Held-out wording: the name lists, the neutral opening and closing sentences of reviews
-      and the vague headlines are each cut into a *shared* and a *held-out* half. Train draws
-      from the shared halves only; validation and test draw each item from the held-out half
-      with probability ``HELDOUT_RATE``.
+      lists for every topic, so that a name never gives the label away. Headlines and
+      follow-up sentences carry a theme (``"football|..."``); follow-ups are chosen to match
+      the theme of the story so far, so that the sentences of one item fit together.
+    * Held-out wording: the name lists, the neutral opening and closing sentences of reviews,
+      and the headlines and follow-up sentences of news items are each cut into a *shared*
+      and a *held-out* half. Train draws from the shared halves only; validation and test
+      draw each item from the held-out half with probability ``HELDOUT_RATE``, so they
+      contain names and sentences never seen in train.
     * No duplicates: a text that already occurs in the same or an earlier split (train, then
       validation, then test) is drawn again, so evaluation texts never repeat train texts.
     * Determinism: all randomness comes from ``random.Random`` objects seeded from the
@@ -39,12 +42,14 @@ Design:
       byte-identical on every run.
 
 With the shipped seed, a bag-of-words logistic regression trained on train scores about 0.86
-(sentiment) and 0.91 (topic) accuracy on test, and only about 0.68 and 0.68 when it sees the
-first five words of each text.
+(sentiment) and 0.89 (topic) accuracy on validation and test, but only about 0.58 and 0.64
+when it sees just the first five words of each text: reading on pays.
 
 Template syntax: text with ``{kind}`` slots; ``{kind#a}`` refers to the same entity every time
-it appears in one text (``{per#a}`` and ``{last#a}`` name the same person). The first letter
-of every sentence is capitalised after filling, and ``a`` becomes ``an`` before a vowel.
+it appears in one text (``{per#a}`` and ``{last#a}`` name the same person). In review
+templates, ``{cue}`` is a clause with the polarity of the label and ``{foil}`` one with the
+opposite polarity. The first letter of every sentence is capitalised after filling, and ``a``
+becomes ``an`` before a vowel.
 
 Regenerate the shipped files (from the repository root)::
 
@@ -62,6 +67,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 DEFAULT_SEED = 20240612
@@ -263,7 +269,7 @@ GADGETS = _Domain(
         "the Calder Edge",
         "the Maren 4",
         "the Zephra Go",
-    ),  # fmt: skip
+    ),
     contexts=(
         "I bought this {thing} in {month} to replace my old one.",
         "My {relative} gave me {name} for my birthday.",
@@ -384,7 +390,7 @@ AUDIO = _Domain(
         "the Wren Pods",
         "the Loomis 40",
         "the Cadence Air",
-    ),  # fmt: skip
+    ),
     contexts=(
         "I bought this {thing} for the gym and long train journeys.",
         "My {relative} recommended {name}, so I ordered a pair in {month}.",
@@ -466,22 +472,22 @@ HOME = _Domain(
         "toaster",
         "air fryer",
         "food processor",
-        "desk lamp",
-    ),  # fmt: skip
+        "stand mixer",
+    ),
     names=(
         "the Brewmaster 2",
         "the Kitchara Blend",
         "the Hearthly 4",
         "the Swiftclean V9",
         "the Domo Fry XL",
-        "the Glint Lamp",
+        "the Glint Mix",
         "the Copperfield Classic",
         "the Auro Kettle",
         "the Mistral 600",
         "the Tidy Bot",
         "the Crumb 2",
         "the Pantry Pro",
-    ),  # fmt: skip
+    ),
     contexts=(
         "I bought this {thing} when we moved into a new flat in {month}.",
         "Our old {thing} finally broke after ten years.",
@@ -579,7 +585,7 @@ FILMS = _Domain(
         "Low Tide",
         "Winter at Brennock",
         "The Cartographer's Daughter",
-    ),  # fmt: skip
+    ),
     contexts=(
         "I watched {name} at the cinema in {city} on a {day} night.",
         "We streamed {name} last weekend after a friend recommended it.",
@@ -684,7 +690,7 @@ BOOKS = _Domain(
         "The Long Way to Ardel",
         "Quiet Water",
         "The Beekeeper of Lorn",
-    ),  # fmt: skip
+    ),
     contexts=(
         "I read {name} over two weeks on my commute.",
         "This was our book club pick for {month}.",
@@ -775,7 +781,7 @@ RESTAURANTS = _Domain(
         "Pepper and Pine",
         "The Fig Tree",
         "Luna Grill",
-    ),  # fmt: skip
+    ),
     contexts=(
         "We had dinner at {name} on a {day} evening.",
         "I booked a table at {name} for my {relative}'s birthday.",
@@ -881,7 +887,7 @@ HOTELS = _Domain(
         "the Ivory Gate",
         "the Mirren Lodge",
         "the Tidewater",
-    ),  # fmt: skip
+    ),
     contexts=(
         "We stayed at {name} for {numw} nights in {month}.",
         "I booked {name} for a work trip to {city}.",
@@ -975,7 +981,7 @@ APPS = _Domain(
         "fitness app",
         "weather app",
         "note-taking app",
-    ),  # fmt: skip
+    ),
     names=(
         "Tally",
         "Lingofox",
@@ -993,7 +999,7 @@ APPS = _Domain(
         "Coinjar",
         "Mapletrack",
         "Brightday",
-    ),  # fmt: skip
+    ),
     contexts=(
         "I downloaded {name} after seeing an advert for it.",
         "I have been using {name} for about {numw} months.",
@@ -1089,7 +1095,7 @@ BAD_ADJECTIVES = (
     "bad", "a letdown",
 )  # fmt: skip
 
-INTENSIFIERS = ("", "", "", "really ", "truly ", "just ", "absolutely ")
+INTENSIFIERS = ("", "", "", "really ", "truly ", "just ")
 
 NEGATED_BAD = (
     "not bad at all",
@@ -1144,7 +1150,7 @@ SIMPLE_TEMPLATES = (
     "{cue}. {cue}.",
     "Honestly, {cue}.",
     "I don't usually write reviews, but {cue}.",
-    "After {numw} weeks, {cue}.",
+    "Put simply, {cue}.",
     "First impressions: {cue}.",
     "{cue}, and to be honest, {cue}.",
     "In short, {cue}.",
@@ -1253,13 +1259,13 @@ GENERIC_CLOSERS = (
 CLAUSE_WEIGHTS: dict[str, int] = {"pred": 38, "adj": 16, "negated": 20, "whole": 14, "i": 12}
 """Relative frequency of each kind of cue clause."""
 
-BODY_WEIGHTS: dict[str, int] = {"simple": 40, "contrast": 35, "label": 25}
+BODY_WEIGHTS: dict[str, int] = {"simple": 42, "contrast": 30, "label": 28}
 """Relative frequency of each kind of review body."""
 
 CONTEXT_RATE = 0.45
 """Probability that a review opens with a neutral context sentence."""
 
-VERDICT_RATE = 0.3
+VERDICT_RATE = 0.35
 """Probability that a review ends with a verdict."""
 
 CLOSER_RATE = 0.15
@@ -1287,247 +1293,278 @@ DISTANCES = (
 
 HEADLINES: dict[str, tuple[str, ...]] = {
     "world": (
-        "Voters in {country} head to the polls in a tight election race.",
-        "{country} and {country} sign trade deal after months of talks.",
-        "Peace talks between {country} and {country} resume in {city}.",
-        "Floods force thousands from their homes in {country}.",
-        "Protesters fill the streets of {city} for a third night.",
-        "{nat} parliament approves controversial border law.",
-        "{country} recalls its ambassador from {country}.",
-        "Thousands march in {city} against rising fuel prices.",
-        "Opposition leader {per#a} arrested in {city}.",
-        "Earthquake of magnitude {mag} strikes off the coast of {country}.",
-        "World leaders gather in {city} for climate summit.",
-        "{country} launches inquiry into deaths in custody.",
-        "Court jails former minister {per#a} for corruption.",
-        "Ceasefire holds in {city} as aid convoys arrive.",
-        "Record turnout as {country} elects a new president.",
-        "{country} asks to join the regional club of trading nations.",
-        "Curfew imposed in {city} after a night of unrest.",
-        "Foreign ministers meet in {city} to discuss refugee crisis.",
-        "Hostages freed after secret talks in {city}.",
-        "President of {country} survives vote of no confidence.",
-        "Climate deal in doubt as talks in {city} stall.",
-        "Stadium crush: {country} declares three days of mourning.",
-        "{country} expels {num} diplomats over spying claims.",
-        "Wildfires spread near {city} as heatwave grips {country}.",
-        "Strike by border guards leaves lorries stranded near {city}.",
-        "Minister {per#a} resigns over leaked recordings.",
-        "Government orders inquiry after stadium roof collapses in {city}.",
-        "Thousands evacuated as volcano erupts near {city}.",
-        "Trade ministers fail to agree on tariffs at {city} summit.",
-        "{country} and {country} agree to share water from a disputed river.",
-        "Navy rescues {num} people from sinking ferry off {country}.",
-        "Opposition wins control of the capital in local elections.",
-        "Riot police clear protest camp outside parliament in {city}.",
-        "{nat} troops pull out of the border region after deal.",
+        "politics|Voters in {country} head to the polls in a tight election race.",
+        "politics|{nat} parliament approves controversial border law.",
+        "politics|Opposition leader {per#a} arrested in {city}.",
+        "politics|Court jails former minister {per#a} for corruption.",
+        "politics|Record turnout as {country} elects a new president.",
+        "politics|President of {country} survives vote of no confidence.",
+        "politics|Minister {per#a} resigns over leaked recordings.",
+        "politics|Opposition wins control of the capital in local elections.",
+        "politics|{country} launches inquiry into deaths in custody.",
+        "diplomacy|{country} and {country} sign trade deal after months of talks.",
+        "diplomacy|Peace talks between {country} and {country} resume in {city}.",
+        "diplomacy|{country} recalls its ambassador from {country}.",
+        "diplomacy|{country} asks to join the regional club of trading nations.",
+        "diplomacy|World leaders gather in {city} for climate summit.",
+        "diplomacy|Foreign ministers meet in {city} to discuss refugee crisis.",
+        "diplomacy|Hostages freed after secret talks in {city}.",
+        "diplomacy|Climate deal in doubt as talks in {city} stall.",
+        "diplomacy|{country} expels {num} diplomats over spying claims.",
+        "diplomacy|Trade ministers fail to agree on tariffs at {city} summit.",
+        "diplomacy|{country} and {country} agree to share water from a disputed river.",
+        "diplomacy|{nat} troops pull out of the border region after deal.",
+        "diplomacy|Ceasefire holds in {city} as aid convoys arrive.",
+        "disaster|Floods force thousands from their homes in {country}.",
+        "disaster|Earthquake of magnitude {mag} strikes off the coast of {country}.",
+        "disaster|Stadium crush: {country} declares three days of mourning.",
+        "disaster|Wildfires spread near {city} as heatwave grips {country}.",
+        "disaster|Thousands evacuated as volcano erupts near {city}.",
+        "disaster|Navy rescues {num} people from sinking ferry off {country}.",
+        "disaster|Government orders inquiry after stadium roof collapses in {city}.",
+        "unrest|Protesters fill the streets of {city} for a third night.",
+        "unrest|Thousands march in {city} against rising fuel prices.",
+        "unrest|Curfew imposed in {city} after a night of unrest.",
+        "unrest|Strike by border guards leaves lorries stranded near {city}.",
+        "unrest|Riot police clear protest camp outside parliament in {city}.",
     ),
     "sports": (
-        "{team} beat {team} {score} to reach the cup final.",
-        "{per#a} breaks world record in the {distance}.",
-        "{last#a} signs new {numw}-year contract with {team}.",
-        "{team} sack coach after fifth straight defeat.",
-        "{nat} sprinter {per#a} takes gold in {city}.",
-        "{team} complete {money} transfer deal for striker {per#a}.",
-        "Rain delays final day of the third test in {city}.",
-        "{per#a} wins {city} marathon in a course record.",
-        "{team} clinch league title with two games to spare.",
+        "football|{team} beat {team} {score} to reach the cup final.",
+        "football|{last#a} signs new {numw}-year contract with {team}.",
+        "football|{team} sack coach after fifth straight defeat.",
+        "football|{team} complete {money} transfer deal for striker {per#a}.",
+        "football|Club captain {per#a} retires at {num2}.",
+        "football|{team} clinch league title with two games to spare.",
+        "football|{team} unveil record signing at packed stadium.",
+        "football|Fans protest against {team} owners before derby.",
+        "football|{team} held to {draw} draw by ten-man {team}.",
+        "football|{team} fined for breaking spending rules.",
+        "football|Goalkeeper {per#a} saves two penalties as {team} go through.",
+        "football|Market value of {team} striker {last#a} soars after hat-trick.",
+        "football|Record {money} deal makes {last#a} the world's most expensive player.",
+        "football|{team} stun the champions with late winner.",
+        "athletics|{per#a} breaks world record in the {distance}.",
+        "football|President greets {country} team after historic win.",
+        "athletics|{nat} sprinter {per#a} takes gold in {city}.",
+        "athletics|{per#a} wins {city} marathon in a course record.",
+        "athletics|{country} name squad for the world championships.",
+        "athletics|{country} win the relay in a championship record.",
+        "athletics|Cyclist {per#a} takes the leader's jersey on the mountain stage.",
+        "athletics|{nat} swimmers dominate on the opening night in {city}.",
+        "athletics|{city} launches bid to host the next Games.",
+        "athletics|Doping ban for {nat} cyclist {per#a} upheld by court.",
+        "tennis|{per#a} into the semi-finals after straight-sets win.",
+        "tennis|{per#a} wins a third title in {city}.",
+        "tennis|Teenager {per#a} knocks out the defending champion.",
+        "tennis|{last#a} launches comeback at the age of {num2}.",
+        "cricket|Rain delays final day of the third test in {city}.",
+        "cricket|{country} collapse on the opening day of the series.",
+        "cricket|Record partnership rescues {country} in {city}.",
         "{last#a} out for the season with knee injury.",
-        "{country} name squad for the world championships.",
-        "{per#a} into the semi-finals after straight-sets win.",
-        "Club captain {per#a} retires at {num2}.",
-        "{city} launches bid to host the next Games.",
-        "{team} unveil record signing at packed stadium.",
-        "Fans protest against {team} owners before derby.",
-        "{team} held to {draw} draw by ten-man {team}.",
-        "{country} win the relay in a championship record.",
-        "Cyclist {per#a} takes the leader's jersey on the mountain stage.",
-        "{team} fined for breaking spending rules.",
-        "Goalkeeper {per#a} saves two penalties as {team} go through.",
-        "{nat} swimmers dominate on the opening night in {city}.",
-        "Market value of {team} striker {last#a} soars after hat-trick.",
-        "Record {money} deal makes {last#a} the world's most expensive player.",
-        "President greets {country} team after historic win.",
-        "{last#a} launches comeback at the age of {num2}.",
-        "Doping ban for {nat} cyclist {per#a} upheld by court.",
-        "{team} stun the champions with late winner.",
-        "{per#a} wins a third title in {city}.",
     ),
     "business": (
-        "{company} shares jump {pct} percent after record profits.",
-        "{company} agrees {money} takeover of a smaller rival.",
-        "Central bank raises interest rates to curb inflation.",
-        "{company} to cut {num} jobs as sales slump.",
-        "Oil prices fall to lowest level in {num} months.",
-        "{company} launches its first electric delivery van.",
-        "Workers at {company} go on strike over pay.",
-        "{nat} economy grows faster than expected.",
-        "Stock market closes higher as technology shares rally.",
-        "{company} boss {per#a} steps down.",
-        "Retail sales rise for a third month in {country}.",
-        "{company} and {company} in merger talks.",
-        "Housing market cools as mortgage rates climb.",
-        "{company} opens factory in {city}, creating {num} jobs.",
-        "Regulators fine {company} {money} over misleading adverts.",
-        "Record trade surplus for {country} as exports boom.",
-        "{company} wins {money} deal to build rail line in {country}.",
-        "Shares in drug maker {company} soar after trial success.",
-        "Football club owner {company} reports heavy losses.",
-        "Energy bills to rise again, regulator warns.",
-        "{company} hit by {money} fine over safety failings.",
-        "Tourism boom lifts hotel profits in {country}.",
-        "World's largest shipping firm warns of slowing trade.",
-        "{company} signs {money} sponsorship deal with {team}.",
-        "Sanctions on {country} hit profits at {company}.",
-        "Drug maker {company} wins approval for new vaccine.",
-        "{company} invests {money} in battery research.",
-        "Election uncertainty weighs on shares in {city}.",
-        "Airline {company} flies a record number of passengers.",
-        "Supermarket price war hits {company} profits.",
+        "company|{company} shares jump {pct} percent after record profits.",
+        "company|{company} agrees {money} takeover of a smaller rival.",
+        "company|{company} to cut {num} jobs as sales slump.",
+        "company|{company} launches its first electric delivery van.",
+        "company|Workers at {company} go on strike over pay.",
+        "company|{company} boss {per#a} steps down.",
+        "company|{company} opens factory in {city}, creating {num} jobs.",
+        "company|{company} and {company} in merger talks.",
+        "company|{company} wins {money} deal to build rail line in {country}.",
+        "company|Regulators fine {company} {money} over misleading adverts.",
+        "company|{company} hit by {money} fine over safety failings.",
+        "company|Football club owner {company} reports heavy losses.",
+        "company|Shares in drug maker {town} Pharma soar after trial success.",
+        "company|{company} signs {money} sponsorship deal with {team}.",
+        "company|Sanctions on {country} hit profits at {company}.",
+        "company|Drug maker {town} Pharma wins approval for new vaccine.",
+        "company|{company} invests {money} in battery research.",
+        "company|{town} Airways flies a record number of passengers.",
+        "company|Supermarket price war hits profits at {town} Foods.",
+        "economy|Central bank raises interest rates to curb inflation.",
+        "economy|Oil prices fall to lowest level in {num} months.",
+        "economy|{nat} economy grows faster than expected.",
+        "economy|Retail sales rise for a third month in {country}.",
+        "economy|Stock market closes higher as technology shares rally.",
+        "economy|Housing market cools as mortgage rates climb.",
+        "economy|Record trade surplus for {country} as exports boom.",
+        "economy|Tourism boom lifts hotel profits in {country}.",
+        "economy|Energy bills to rise again, regulator warns.",
+        "economy|World's largest shipping firm warns of slowing trade.",
+        "economy|Election uncertainty weighs on shares in {city}.",
     ),
     "science": (
-        "Astronomers spot water vapour on a distant planet.",
-        "New antibiotic shows promise in early trials.",
-        "Space agency launches probe to study the Sun.",
-        "Researchers map every nerve cell in a fruit fly's brain.",
-        "Fossil find in {country} rewrites the history of early birds.",
-        "Study links poor sleep to heart disease.",
-        "Record heat in {year} linked to ocean currents, study finds.",
-        "Scientists grow miniature livers in the lab.",
-        "Ancient DNA reveals migration routes of the first farmers.",
-        "Rocket carrying weather satellite lifts off from {city}.",
-        "Gene therapy restores sight in trial patients.",
-        "Physicists measure the lifetime of the neutron with new precision.",
-        "{univ} team builds robot that learns to walk.",
-        "Coral reefs recovering faster than expected, survey finds.",
-        "New species of frog discovered in the rainforests of {country}.",
-        "Quantum computer sets new speed record.",
-        "Cheaper solar cells made from new material, researchers say.",
-        "Volcano under the ice is melting a glacier from below, scientists warn.",
-        "World's largest telescope captures its first images.",
-        "Engineers test new battery that charges in minutes.",
-        "Marathon runners help scientists study how muscles age.",
-        "Vaccine trial in {country} shows strong early results.",
-        "Bees can count to five, experiment suggests.",
-        "Study of {num} footballers links heading the ball to memory problems.",
-        "Satellite images show glaciers in {country} shrinking faster than thought.",
-        "Mathematicians crack a century-old puzzle about prime numbers.",
-        "Ancient city mapped from the air using lasers.",
-        "Brain scans reveal how chess players plan ahead.",
-        "Deep-sea robot finds life at the bottom of the world's deepest trench.",
-        "Climate models predict wetter winters for {country}.",
+        "space|Space agency launches probe to study the Sun.",
+        "space|Astronomers spot water vapour on a distant planet.",
+        "space|Rocket carrying weather satellite lifts off from {city}.",
+        "space|World's largest telescope captures its first images.",
+        "medicine|New antibiotic shows promise in early trials.",
+        "space|Astronomers find a planet that takes {num} years to orbit its star.",
+        "medicine|Study links poor sleep to heart disease.",
+        "medicine|Scientists grow miniature livers in the lab.",
+        "medicine|Gene therapy restores sight in trial patients.",
+        "medicine|Marathon runners help scientists study how muscles age.",
+        "medicine|Vaccine trial in {country} shows strong early results.",
+        "medicine|Study of {num} footballers links heading the ball to memory problems.",
+        "medicine|Brain scans reveal how chess players plan ahead.",
+        "medicine|Researchers map every nerve cell in a fruit fly's brain.",
+        "earth|Fossil find in {country} rewrites the history of early birds.",
+        "earth|Record heat in {year} linked to ocean currents, study finds.",
+        "earth|Ancient DNA reveals migration routes of the first farmers.",
+        "earth|Coral reefs recovering faster than expected, survey finds.",
+        "earth|New species of frog discovered in the rainforests of {country}.",
+        "earth|Volcano under the ice is melting a glacier from below, scientists warn.",
+        "earth|Ancient city mapped from the air using lasers.",
+        "earth|Deep-sea robot finds life at the bottom of the world's deepest trench.",
+        "earth|Satellite images show glaciers in {country} shrinking faster than thought.",
+        "earth|Climate models predict wetter winters for {country}.",
+        "earth|Bees can count to five, experiment suggests.",
+        "lab|Physicists measure the lifetime of the neutron with new precision.",
+        "lab|{univ} team builds robot that learns to walk.",
+        "lab|Quantum computer sets new speed record.",
+        "lab|Cheaper solar cells made from new material, researchers say.",
+        "lab|Engineers test new battery that charges in minutes.",
+        "lab|Mathematicians crack a century-old puzzle about prime numbers.",
     ),
 }
-"""Headlines that point to one topic (some borrow other topics' words)."""
+"""Headlines that point to one topic (some borrow other topics' words), as ``theme|text``."""
 
 BODIES: dict[str, tuple[str, ...]] = {
     "world": (
-        "The foreign minister, {per#b}, said the talks had been difficult but honest.",
-        "Officials said at least {num} people had died and many more were missing.",
-        "The government declared a state of emergency in three provinces on {day}.",
-        "Observers said the vote was largely peaceful, though turnout was lower than in {year}.",
-        "Rescue teams worked through the night to reach villages cut off by the water.",
-        "The agreement still has to be ratified by the parliaments of both countries.",
-        "Police used tear gas to disperse crowds outside the parliament building.",
-        "The opposition has called for fresh elections and an independent inquiry.",
-        "Diplomats said a deal on prisoner exchanges could be reached within weeks.",
-        "Aid agencies warned that food and clean water were running short in the camps.",
+        "politics|Observers said the vote was largely peaceful, though turnout was lower than in "
+        "{year}.",
+        "politics|The opposition has called for fresh elections and an independent inquiry.",
+        "politics|Lawyers for {last#a} said they would appeal against the verdict.",
+        "politics|Results are expected on {day}, with the ruling party narrowly ahead.",
+        "politics|Several ministers have resigned since the scandal broke in {month}.",
+        "politics|The new law passed by {num} votes after a debate that lasted all night.",
+        "politics|The president's spokesman, {per#b}, said the government would not be "
+        "intimidated.",
+        "diplomacy|The foreign minister, {per#b}, said the talks had been difficult but honest.",
+        "diplomacy|Diplomats said a deal on prisoner exchanges could be reached within weeks.",
+        "diplomacy|The agreement still has to be ratified by the parliaments of both countries.",
+        "diplomacy|Leaders of {num} nations signed a joint statement at the end of the summit.",
+        "diplomacy|The ministry said its embassy in {city} would stay closed until further notice.",
+        "diplomacy|The two governments have argued over the border since independence.",
+        "diplomacy|Neighbouring {country} has closed its border and sent troops to the area.",
+        "diplomacy|Refugees have been crossing the border at a rate of about {bignum} a day.",
+        "disaster|Officials said at least {num} people had died and many more were missing.",
+        "disaster|Rescue teams worked through the night to reach villages cut off from the "
+        "outside world.",
+        "disaster|The government declared a state of emergency in three provinces on {day}.",
+        "disaster|Aid agencies warned that food and clean water were running short in the camps.",
+        "disaster|Relief flights carrying medical supplies landed in {city} on {day}.",
+        "disaster|Scientists had warned of the danger for weeks, but many villagers refused to "
+        "leave.",
+        "unrest|Police used tear gas to disperse crowds outside the parliament building.",
+        "unrest|Protesters blocked the entrance to the central bank, demanding new elections.",
+        "unrest|The interior minister said {num} people had been detained after clashes near the "
+        "stadium.",
+        "unrest|Organisers said the demonstrations would go on until the government resigned.",
         "The prime minister is expected to address the nation on {day} evening.",
-        "Lawyers for {last#a} said they would appeal against the verdict.",
-        "Neighbouring {country} has closed its border and sent troops to the area.",
-        "The United Nations said it was deeply concerned by reports of attacks on civilians.",
-        "Results are expected on {day}, with the ruling party narrowly ahead.",
-        "Leaders of {num} nations signed a joint statement at the end of the summit.",
-        "The ministry said its embassy in {city} would stay closed until further notice.",
-        "Refugees have been crossing the border at a rate of about {bignum} a day.",
-        "Several ministers have resigned since the scandal broke in {month}.",
-        "The interior minister said {num} people had been detained after clashes near the stadium.",
-        "Protesters blocked the entrance to the central bank, demanding new elections.",
-        "Relief flights carrying medical supplies landed in {city} on {day}.",
-        "Scientists had warned of an eruption for weeks, but many villagers refused to leave.",
-        "The president's spokesman, {per#b}, said the country would not be intimidated.",
-        "The two governments have argued over the border since independence.",
+        "The United Nations said it was deeply concerned by the situation.",
     ),
     "sports": (
-        "{last#a} scored twice in the second half as the visitors came from behind.",
-        "{last#a} crossed the line in {time}, well clear of the rest of the field.",
-        "The club said the coach had taken the team as far as possible.",
-        "Fans ran onto the pitch after the final whistle.",
-        "The injury means {last#a} will miss the rest of the season, including the play-offs.",
-        "The win lifts {team} to third in the table, four points behind the leaders.",
-        "The forward has scored {num} goals in all competitions this season.",
-        "Play was halted for twenty minutes in the second half because of heavy rain.",
-        "{last#a} won {tennis} and will face the top seed on {day}.",
-        "The {age} said it was the best moment of a long career.",
-        "The manager praised the defence, which has not conceded a goal in {numw} matches.",
-        "A crowd of {bignum} watched the match in a sold-out stadium.",
+        "football|{last#a} scored twice in the second half as the visitors came from behind.",
+        "football|Fans ran onto the pitch after the final whistle.",
+        "football|The win lifts {team} to third in the table, four points behind the leaders.",
+        "football|The forward has scored {num} goals in all competitions this season.",
+        "football|Play was halted for twenty minutes in the second half because of heavy rain.",
+        "football|The manager praised the defence, which has not conceded a goal in {numw} "
+        "matches.",
+        "football|The deal, worth a club record {money}, runs until {fyear}.",
+        "football|The club said the coach had taken the team as far as possible.",
+        "football|The board confirmed that the coach would stay until the end of the season.",
+        "football|The champions have now won {num} league games in a row.",
+        "football|The players will share a bonus if they win the trophy.",
+        "football|The prime minister congratulated the players on a historic night for the "
+        "country.",
+        "athletics|{last#a} crossed the line well clear of the rest of the field.",
+        "athletics|{last#a} took the lead on the final lap and held off a late sprint.",
+        "athletics|The {age#a} now holds the national record as well as the world title.",
+        "athletics|The court rejected the appeal, ruling that the tests had been carried out "
+        "correctly.",
+        "athletics|The team finished almost a second ahead of the defending champions.",
+        "athletics|Heavy rain fell all afternoon, and several favourites crashed on the final "
+        "descent.",
+        "tennis|{last#a} won {tennis} and will face the top seed on {day}.",
+        "tennis|The top seed needed three hours to get past a qualifier ranked outside the top "
+        "{num}.",
+        "tennis|{last#a} served {num2} aces and did not drop serve all match.",
+        "tennis|The final will be played on the centre court on {day}.",
+        "cricket|The hosts needed {num} runs from the last over but fell short.",
+        "cricket|The visiting captain, {per#b}, made {num} runs before rain stopped play.",
+        "cricket|The series is level at one match each with two to play.",
+        "cricket|The spinners took seven wickets between them on a dry pitch.",
+        "The {age#a} said it was the best moment of a long career.",
+        "A crowd of {bignum} watched in a sold-out stadium.",
         "The squad will fly to {city} on {day} for a final training camp.",
-        "The hosts needed {num} runs from the last over but fell short.",
         "Tickets for the final sold out within an hour.",
-        "The champions have now won {num} league games in a row.",
-        "{last#a} took the lead on the final lap and held off a late sprint.",
-        "The deal, worth a club record {money}, runs until {fyear}.",
-        "The prime minister congratulated the players on a historic night for the country.",
-        "Doctors said the {age} would need surgery and at least three months of rest.",
-        "The board confirmed that the coach would stay until the end of the season.",
-        "The court rejected the appeal, ruling that the tests had been carried out correctly.",
-        "The players will share a bonus if they win the trophy.",
+        "Doctors said the {age#a} would need surgery and at least three months of rest.",
     ),
     "business": (
-        "The company said revenue rose to {money} in the three months to {month}.",
+        "company|The deal still needs approval from competition regulators.",
+        "company|The company said revenue rose to {money} in the three months to {month}.",
+        "company|The group employs about {bignum} people worldwide.",
+        "company|Unions said they would ballot members on further strike action.",
+        "company|{last#a} will be replaced by the finance director until a successor is found.",
+        "company|The firm said it would close {numw} of its stores by the end of the year.",
+        "company|Profit before tax fell by {pct} percent to {money}.",
+        "company|Annual sales passed {money} for the first time.",
+        "company|The company's new laboratory in {city} will employ {num} scientists and "
+        "engineers.",
+        "company|The chief executive, {per#b}, told investors that the company was in good shape.",
+        "company|The contract, which runs until {fyear}, is the largest in the company's history.",
+        "company|The company's shares have fallen by a third since {month}.",
+        "company|The firm blamed higher energy costs and weak demand in {country}.",
+        "company|The firm said the election result in {country} had unsettled investors.",
+        "economy|The bank's governor, {per#b}, said further rate rises could not be ruled out.",
+        "company|Pressure from the government to keep prices down has squeezed margins.",
+        "economy|Consumer spending has held up better than economists predicted.",
+        "economy|The currency weakened against the dollar after the announcement.",
+        "economy|Economists expect inflation to ease later in the year as fuel prices fall.",
+        "economy|Exports rose by {pct} percent compared with the same month last year.",
+        "economy|The main share index in {city} closed {pct} percent higher.",
         "Analysts had expected a much smaller increase.",
-        "The shares closed {pct} percent higher in {city} on {day}.",
-        "The deal still needs approval from competition regulators.",
-        "Unions said they would ballot members on further strike action.",
-        "The firm blamed higher energy costs and weak demand in {country}.",
         "Investors welcomed the news, sending the shares to a record high.",
-        "The bank's governor, {per#b}, said further rate rises could not be ruled out.",
-        "The group employs about {bignum} people worldwide.",
-        "{last#a} will be replaced by the finance director until a successor is found.",
-        "Consumer spending has held up better than economists predicted.",
-        "The firm said it would close {numw} of its stores by the end of the year.",
-        "Profit before tax fell by {pct} percent to {money}.",
-        "The currency weakened against the dollar after the announcement.",
-        "Economists expect inflation to ease later in the year as fuel prices fall.",
-        "Annual sales passed {money} for the first time.",
-        "The chief executive, {per#b}, told investors that the company was in good shape.",
-        "The company's new laboratory in {city} will employ {num} scientists and engineers.",
-        "The firm said the election result in {country} had unsettled investors.",
-        "Ticket sales and television rights now make up half of the club's income.",
-        "The contract, which runs until {fyear}, is the largest in the company's history.",
-        "Pressure from the government to keep prices down has squeezed margins.",
-        "The company's shares have fallen by a third since {month}.",
+        "The shares closed {pct} percent higher in {city} on {day}.",
     ),
     "science": (
-        "The findings were published on {day} in a leading medical journal.",
-        "The team, led by {per#b} of {univ}, studied more than {bignum} patients.",
-        "The probe is expected to reach its target in {fyear}.",
-        "The researchers say larger studies are needed before the treatment is widely used.",
-        "The fossil, about {num} million years old, was found by a student on a field trip.",
-        "Engineers will spend the next few weeks testing its instruments.",
-        "{last#b}, a biologist at {univ}, called the result a genuine surprise.",
-        "The experiment ran for {numw} years in a laboratory deep underground.",
-        "Data from the satellite will help improve long-range weather forecasts.",
-        "The mice lived about {pct} percent longer than those in the control group.",
-        "The study followed {bignum} volunteers for more than a decade.",
-        "Similar molecules have been found before, but never in such large amounts.",
-        "The telescope can detect light from galaxies that formed shortly after the Big Bang.",
-        "The team now plans to test the material outside the laboratory.",
-        "Physicists at {univ} said the measurement was ten times more precise than before.",
-        "The samples were collected from a cave in {country} and dated in the laboratory.",
-        "The researchers compared the genes of {num} species from four continents.",
-        "The research was funded by a {money} grant from the government.",
-        "The team hopes companies could one day use the design to cut energy costs.",
-        "The players wore sensors during {num} matches so that every movement was recorded.",
-        "The results could help governments plan for floods and droughts.",
-        "The discovery was made by an international team at a research station in {country}.",
+        "space|The probe is expected to reach its target in {fyear}.",
+        "space|Engineers will spend the next few weeks testing its instruments.",
+        "space|Data from the satellite will help improve long-range weather forecasts.",
+        "space|The telescope can detect light from galaxies that formed shortly after the Big "
+        "Bang.",
+        "space|Similar molecules have been found before, but never in such large amounts.",
+        "space|The planet orbits a small, cool star about {num} light years from Earth.",
+        "medicine|The findings were published on {day} in a leading medical journal.",
+        "medicine|The team, led by {per#b} of {univ}, studied more than {bignum} patients.",
+        "medicine|The researchers say larger studies are needed before the treatment is widely "
+        "used.",
+        "medicine|The mice lived about {pct} percent longer than those in the control group.",
+        "medicine|The study followed {bignum} volunteers for more than a decade.",
+        "medicine|The players wore sensors during {num} matches so that every movement was "
+        "recorded.",
+        "earth|The fossil, about {num} million years old, was found by a student on a field trip.",
+        "earth|The samples were collected from a cave in {country} and dated in the laboratory.",
+        "earth|The researchers compared the genes of {num} species from four continents.",
+        "earth|The results could help governments plan for floods and droughts.",
+        "earth|The discovery was made by an international team at a research station in {country}.",
+        "lab|The experiment ran for {numw} years in a laboratory deep underground.",
+        "lab|The team now plans to test the material outside the laboratory.",
+        "lab|Physicists at {univ} said the measurement was ten times more precise than before.",
+        "The research was funded by a government grant of {money}.",
+        "lab|The team hopes companies could one day use the design to cut energy costs.",
+        "{last#b}, a researcher at {univ}, called the result a genuine surprise.",
         "Independent experts said the method still had to be tested on a larger scale.",
+        "The work was published in a peer-reviewed journal on {day}.",
     ),
 }
-"""Follow-up sentences that point to one topic (some borrow other topics' words)."""
+"""Follow-up sentences that point to one topic, as ``theme|text`` (no theme: any story)."""
 
 VAGUE_HEADLINES = (
-    "{per#a} calls it the biggest day of a long career.",
+    "{per#a} speaks of the proudest day so far.",
     "A week to remember in {city}.",
     "{last#a} makes history.",
     "Big changes announced for next year.",
@@ -1567,7 +1604,7 @@ NEUTRAL_BODIES = (
 VAGUE_RATE = 0.3
 """Probability that a news item opens with a vague headline (then 1-2 topical sentences)."""
 
-BODY_COUNT_WEIGHTS = (15, 70, 15)
+BODY_COUNT_WEIGHTS = (12, 63, 25)
 """Weights of 0, 1 and 2 topical follow-up sentences after a topical headline."""
 
 NEUTRAL_BODY_RATE = 0.15
@@ -1646,10 +1683,26 @@ class _Maker:
         self.rng = rng
         self.heldout_rate = heldout_rate
 
-    def pick(self, pool: _Pool) -> str:
-        """Draw from the held-out half with probability ``heldout_rate``, else the shared."""
+    def pick(self, pool: _Pool, keep: Callable[[str], bool] | None = None) -> str:
+        """Draw from the held-out half with probability ``heldout_rate``, else the shared.
+
+        Args:
+            pool: the list to draw from.
+            keep: if given, only items for which it is true are drawn; when the chosen half
+                has none, the shared half is used.
+
+        Raises:
+            ValueError: if no item of the chosen half or the shared half is kept.
+        """
         novel = self.heldout_rate > 0 and self.rng.random() < self.heldout_rate
-        return self.rng.choice(pool.heldout if novel else pool.shared)
+        options = pool.heldout if novel else pool.shared
+        if keep is not None:
+            options = tuple(x for x in options if keep(x)) or tuple(
+                x for x in pool.shared if keep(x)
+            )
+        if not options:
+            raise ValueError("no item left to draw")
+        return self.rng.choice(options)
 
 
 COMMON_POOLS: dict[str, _Pool] = {
@@ -1811,6 +1864,18 @@ BODY_POOLS: dict[str, _Pool] = {label: _split_pool(BODIES[label]) for label in B
 """Topical follow-up sentences of each topic, split into shared and held-out halves."""
 
 
+def _theme(entry: str) -> tuple[str, str]:
+    """Split ``theme|text`` into (theme, text); an entry without ``|`` has theme ``""``."""
+    theme, sep, text = entry.partition("|")
+    return (theme, text) if sep else ("", entry)
+
+
+def _fits(theme: str, sentences: Sequence[str], entry: str) -> bool:
+    """Whether a ``theme|text`` body suits a story of ``theme`` and is not used yet."""
+    entry_theme, text = _theme(entry)
+    return (not theme or entry_theme in ("", theme)) and text not in sentences
+
+
 class _NewsMaker(_Maker):
     """Writes one news item at a time."""
 
@@ -1826,10 +1891,10 @@ class _NewsMaker(_Maker):
                 return people[tag]
             value = (self.pick(COMMON_POOLS["first"]), self.pick(COMMON_POOLS["last"]))
             for _ in range(5):
-                if value[1] not in used:
+                if value[0] not in used and value[1] not in used:
                     break
                 value = (self.pick(COMMON_POOLS["first"]), self.pick(COMMON_POOLS["last"]))
-            used.append(value[1])
+            used.extend(value)
             if tag is not None:
                 people[tag] = value
             return value
@@ -1851,18 +1916,19 @@ class _NewsMaker(_Maker):
                 named[kind, tag] = value
             return value
 
-        sentences: list[str] = []
+        theme = ""
         if rng.random() < VAGUE_RATE:
-            sentences.append(self.pick(VAGUE_POOL))
-            count = rng.choice((1, 1, 1, 2))
+            sentences = [self.pick(VAGUE_POOL)]
+            count = rng.choice((1, 2))
         else:
-            sentences.append(self.pick(HEADLINE_POOLS[label]))
+            theme, headline = _theme(self.pick(HEADLINE_POOLS[label]))
+            sentences = [headline]
             count = rng.choices(range(len(BODY_COUNT_WEIGHTS)), BODY_COUNT_WEIGHTS)[0]
-        while count:
-            body = self.pick(BODY_POOLS[label])
-            if body not in sentences:
-                sentences.append(body)
-                count -= 1
+        for _ in range(count):
+            fits = partial(_fits, theme, sentences)
+            body_theme, body = _theme(self.pick(BODY_POOLS[label], fits))
+            theme = theme or body_theme
+            sentences.append(body)
         if rng.random() < NEUTRAL_BODY_RATE:
             sentences.append(rng.choice(NEUTRAL_BODIES))
         return _finish(" ".join(_fill(s, slot) for s in sentences))
@@ -1890,9 +1956,9 @@ class _NewsMaker(_Maker):
         if kind == "pct":
             return f"{rng.randint(1, 19)}.{rng.randint(1, 9)}"
         if kind == "money":
-            if rng.random() < 0.5:
+            if rng.random() < 0.6:
                 return f"${rng.randint(2, 950)} million"
-            return f"{rng.randint(1, 9)}.{rng.randint(1, 9)} billion euros"
+            return f"${rng.randint(1, 9)}.{rng.randint(1, 9)} billion"
         if kind == "score":
             winner = rng.randint(1, 5)
             return f"{winner}-{rng.randint(0, min(winner - 1, 3))}"
@@ -1907,7 +1973,7 @@ class _NewsMaker(_Maker):
         if kind == "mag":
             return f"{rng.randint(5, 7)}.{rng.randint(0, 9)}"
         if kind == "age":
-            return f"{rng.randint(19, 38)}-year-old"
+            return f"{rng.randint(21, 38)}-year-old"
         if kind == "year":
             return str(rng.randint(2015, 2024))
         if kind == "fyear":
