@@ -83,3 +83,39 @@ def test_learnable_but_not_by_memorising() -> None:
     majority, perceptron = result["majority"]["f1"], result["perceptron"]["f1"]
     assert majority < 0.7
     assert perceptron > majority + 0.2
+
+
+def test_classification_and_summarization_files_match_their_generators(tmp_path: Path) -> None:
+    from textenvs.data.builtin import make_classification_corpora, make_summarization_corpus
+
+    make_classification_corpora.main(["--out", str(tmp_path)])
+    make_summarization_corpus.main(["--out", str(tmp_path / "summarization")])
+    for folder in ("sentiment", "topic", "summarization"):
+        for split in SPLITS:
+            written = (tmp_path / folder / f"{split}.jsonl").read_bytes()
+            assert written == (SHIPPED.parent / folder / f"{split}.jsonl").read_bytes(), folder
+
+
+def test_classification_corpora_are_balanced_and_disjoint() -> None:
+    from textenvs.data import load_builtin_classification
+    from textenvs.data.text_loaders import BUILTIN_CLASSIFICATION
+
+    for name, labels in BUILTIN_CLASSIFICATION.items():
+        splits = {split: load_builtin_classification(name, split) for split in SPLITS}
+        assert [len(splits[s]) for s in SPLITS] == [1200, 200, 200]
+        for texts in splits.values():
+            counts = [sum(t.label == label for t in texts) for label in labels]
+            assert counts == [len(texts) // len(labels)] * len(labels), name
+        train = {t.text for t in splits["train"]}
+        assert not train & {t.text for t in splits["test"] + splits["validation"]}
+
+
+def test_summarization_corpus_shape() -> None:
+    from textenvs.data.generation_loaders import load_builtin_summarization
+    from textenvs.envs.extractive import split_sentences
+
+    splits = {split: load_builtin_summarization(split) for split in SPLITS}
+    assert [len(splits[s]) for s in SPLITS] == [500, 100, 100]
+    for examples in splits.values():
+        assert all(2 <= len(split_sentences(e.prompt)) <= 6 for e in examples)
+        assert all(len(e.references) == 1 and e.references[0] not in e.prompt for e in examples)

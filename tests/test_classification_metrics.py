@@ -31,3 +31,25 @@ def test_bad_inputs() -> None:
         classification_scores(["a", "b"], ["a"], ["a", "b"])
     with pytest.raises(ValueError, match="no texts"):
         classification_scores([], [], ["a"])
+
+
+def test_mean_fraction_read_from_episodes() -> None:
+    import gymnasium as gym
+
+    import textenvs  # noqa: F401
+
+    env = gym.make("TextClassification-v0", split="validation")
+    labels, predictions, fractions = [], [], []
+    for index in range(20):
+        env.reset(options={"index": index})
+        for _ in range(index % 4):
+            env.step(0)
+        *_, info = env.step(1)
+        labels.append(info["label"])
+        predictions.append(info["prediction"])
+        fractions.append(info["fraction_read"])
+    scores = classification_scores(labels, predictions, env.unwrapped.label_names, fractions)
+    assert scores["mean_fraction_read"] == pytest.approx(sum(fractions) / 20)
+    assert scores["accuracy"] == pytest.approx(labels.count("negative") / 20)
+    with pytest.raises(ValueError, match="fractions read"):
+        classification_scores(labels, predictions, env.unwrapped.label_names, fractions[:3])

@@ -9,6 +9,7 @@ def classification_scores(
     labels: Sequence[str],
     predictions: Sequence[str | None],
     label_names: Sequence[str],
+    fractions_read: Sequence[float] | None = None,
 ) -> dict[str, float]:
     """Accuracy and macro-averaged F1 over a set of texts.
 
@@ -21,9 +22,12 @@ def classification_scores(
         labels: the gold class of each text.
         predictions: the predicted class of each text, or None.
         label_names: every class.
+        fractions_read: optionally, the fraction of each text read before answering
+            (``info["fraction_read"]`` of TextClassification-v0).
 
     Returns:
-        ``{"accuracy", "macro_f1", "texts"}``.
+        ``{"accuracy", "macro_f1", "texts"}``, and ``"mean_fraction_read"`` when
+        ``fractions_read`` is given.
     """
     if len(labels) != len(predictions):
         raise ValueError(f"{len(labels)} labels but {len(predictions)} predictions")
@@ -36,8 +40,13 @@ def classification_scores(
         predicted = sum(p == name for p in predictions)
         f1s.append(2 * true_positive / (gold + predicted) if gold + predicted else 0.0)
     correct = sum(g == p for g, p in zip(labels, predictions))
-    return {
+    scores = {
         "accuracy": correct / len(labels),
         "macro_f1": sum(f1s) / len(f1s),
         "texts": len(labels),
     }
+    if fractions_read is not None:
+        if len(fractions_read) != len(labels):
+            raise ValueError(f"{len(labels)} labels but {len(fractions_read)} fractions read")
+        scores["mean_fraction_read"] = sum(fractions_read) / len(fractions_read)
+    return scores
