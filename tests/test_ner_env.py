@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from seqeval.metrics import f1_score
 
-import textenvs
 from textenvs.envs import InvalidActionError, TextNEREnv
 from textenvs.metrics import corpus_span_scores, sentence_span_scores
 
@@ -236,18 +235,3 @@ def test_custom_dataset_shares_vocab_with_train(tiny_dataset: dict) -> None:
     obs, _ = test.reset(options={"index": 0})
     assert obs["word_ids"][0] == test.vocab.index["Mary"]
     assert obs["word_ids"][1] == 1  # "works" is not in the training split: unknown
-
-
-def test_import_does_not_need_torch() -> None:
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, textenvs, gymnasium as gym; gym.make('TextNER-v0'); "
-        "print('torch' in sys.modules)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
-    assert textenvs.__version__
