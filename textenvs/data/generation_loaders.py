@@ -10,13 +10,13 @@ sentences kept; a reference given as a list gives several references.
 from __future__ import annotations
 
 import csv
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from textenvs.data.jsonl import json_fields, read_lines
 from textenvs.data.loaders import SPLITS
 from textenvs.data.records import DataFormatError, GenerationExample
 
@@ -30,25 +30,8 @@ def load_pairs_jsonl(
         DataFormatError: invalid JSON, a missing key, an empty source or reference, no rows.
     """
     path = Path(path)
-    lines = _read_lines(path)
-
-    def rows() -> Iterator[tuple[str, Any, Any]]:
-        for lineno, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataFormatError(f"{where}: invalid JSON: {error.msg}") from None
-            if not isinstance(record, dict):
-                raise DataFormatError(f"{where}: expected a JSON object per line")
-            for key in (source_key, reference_key):
-                if key not in record:
-                    raise DataFormatError(f"{where}: no key {key!r} (keys: {sorted(record)})")
-            yield where, record[source_key], record[reference_key]
-
-    return _examples(rows(), str(path))
+    rows = ((where, *fields) for where, fields in json_fields(path, (source_key, reference_key)))
+    return _examples(rows, str(path))
 
 
 def load_pairs_delimited(
@@ -93,7 +76,7 @@ def load_aligned_lines(
     Raises:
         DataFormatError: files of different lengths, an empty line, no lines.
     """
-    sources, references = _read_lines(Path(source_path)), _read_lines(Path(reference_path))
+    sources, references = read_lines(Path(source_path)), read_lines(Path(reference_path))
     if len(sources) != len(references):
         raise DataFormatError(
             f"{source_path} has {len(sources)} lines but {reference_path} has {len(references)}"
@@ -141,13 +124,6 @@ def load_builtin_summarization(split: str = "train") -> list[GenerationExample]:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
     return list(_builtin(split))
-
-
-def _read_lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: no such file") from None
 
 
 def _examples(rows: Iterable[tuple[str, Any, Any]], source: str) -> list[GenerationExample]:

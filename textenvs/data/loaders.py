@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from textenvs.data.jsonl import read_lines
 from textenvs.data.records import DataFormatError, TaggedSentence
 from textenvs.data.tags import Scheme, TagError, first_iob2_violation, iob1_to_iob2, split_tag
 
@@ -69,7 +70,7 @@ def load_conll(
             raw.append(_RawSentence(words, tags, lambda i: f"{path}:{start + i}"))
             words, tags = [], []
 
-    for lineno, line in enumerate(_read_lines(path), start=1):
+    for lineno, line in enumerate(read_lines(path), start=1):
         fields = line.split()
         if not fields or fields[0] == "-DOCSTART-":
             flush()
@@ -118,7 +119,7 @@ def load_jsonl(
     """
     path = Path(path)
     raw: list[_RawSentence] = []
-    for lineno, line in enumerate(_read_lines(path), start=1):
+    for lineno, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             continue
         try:
@@ -192,18 +193,6 @@ def load_builtin_ner(split: str = "train") -> list[TaggedSentence]:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
     return list(_builtin_ner(split))
-
-
-def _read_lines(path: Path) -> list[str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: no such file") from None
-    except UnicodeDecodeError as error:
-        raise DataFormatError(
-            f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
-        ) from None
-    return text.splitlines()
 
 
 def _string_list(record: Any, key: str, where: str) -> list[str]:

@@ -8,13 +8,13 @@ first problem: a missing column, an empty text, a label outside the label set, n
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from textenvs.data.jsonl import json_fields
 from textenvs.data.loaders import SPLITS
 from textenvs.data.records import DataFormatError, LabeledText
 
@@ -99,28 +99,8 @@ def load_text_jsonl(
         DataFormatError: invalid JSON, a missing key, an empty text, an unknown label, no rows.
     """
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: no such file") from None
-
-    def rows() -> Iterator[tuple[str, Any, Any]]:
-        for lineno, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataFormatError(f"{where}: invalid JSON: {error.msg}") from None
-            if not isinstance(record, dict):
-                raise DataFormatError(f"{where}: expected a JSON object per line")
-            for key in (text_key, label_key):
-                if key not in record:
-                    raise DataFormatError(f"{where}: no key {key!r} (keys: {sorted(record)})")
-            yield where, record[text_key], record[label_key]
-
-    return _records(rows(), str(path), label_map, labels)
+    rows = ((where, *fields) for where, fields in json_fields(path, (text_key, label_key)))
+    return _records(rows, str(path), label_map, labels)
 
 
 def text_from_hf_dataset(

@@ -9,9 +9,6 @@ from typing import Any, Literal
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
 from textenvs.data.records import LabeledText
 from textenvs.data.text_loaders import BUILTIN_CLASSIFICATION, load_builtin_classification
@@ -19,16 +16,16 @@ from textenvs.data.tokenize import word_tokenize
 from textenvs.data.vocab import PAD_ID, Vocabulary
 from textenvs.envs.common import (
     InvalidActionError,
+    TextVectorEnv,
     action_id,
     action_ids,
     batched_info,
     check_choice,
     check_finite,
-    episode_index,
     object_column,
-    reset_targets,
+    record_index,
 )
-from textenvs.envs.datasets import check_max_length, draw_index, resolve_split
+from textenvs.envs.datasets import check_max_length, resolve_split
 
 Mode = Literal["read", "whole"]
 MODES = ("read", "whole")
@@ -252,10 +249,7 @@ class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int]):
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Start an episode on a random text, or on ``options["index"]``."""
         super().reset(seed=seed)
-        if options and "index" in options:
-            index = episode_index(options["index"], len(self.corpus))
-        else:
-            index = draw_index(self.np_random, len(self.corpus))
+        index = record_index(self, options, len(self.corpus))
         self._index = index
         self._visible = int(self.corpus.visible[index])
         self._read = self._visible if self.mode == "whole" else 1
@@ -319,7 +313,7 @@ class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int]):
         }
 
 
-class TextClassificationVectorEnv(VectorEnv):
+class TextClassificationVectorEnv(TextVectorEnv):
     """``num_envs`` copies of :class:`TextClassificationEnv` stepped together with numpy.
 
     Same spaces (batched), rewards, infos and seeding as ``SyncVectorEnv`` over the single
@@ -331,8 +325,6 @@ class TextClassificationVectorEnv(VectorEnv):
         num_envs: number of texts read at once.
         **kwargs: the arguments of :class:`TextClassificationEnv`.
     """
-
-    metadata = {"render_modes": ["ansi"], "autoreset_mode": AutoresetMode.NEXT_STEP}
 
     def __init__(
         self,
@@ -347,8 +339,6 @@ class TextClassificationVectorEnv(VectorEnv):
         label_names: Sequence[str] | None = None,
         render_mode: str | None = None,
     ) -> None:
-        if not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
         _setup(
             self,
             split,
@@ -361,28 +351,13 @@ class TextClassificationVectorEnv(VectorEnv):
             label_names,
             render_mode,
         )
-        self.num_envs = num_envs
-        self.single_action_space = spaces.Discrete(self._n_actions)
-        self.single_observation_space = self.corpus.observation_space()
-        self.action_space = batch_space(self.single_action_space, num_envs)
-        self.observation_space = batch_space(self.single_observation_space, num_envs)
-        self._rngs = [seeding.np_random()[0] for _ in range(num_envs)]
+        self._init_batch(
+            num_envs, spaces.Discrete(self._n_actions), self.corpus.observation_space()
+        )
         self._index = np.full(num_envs, -1, dtype=np.int64)
         self._read = np.zeros(num_envs, dtype=np.int64)
         self._visible = np.zeros(num_envs, dtype=np.int64)
-        self._autoreset = np.zeros(num_envs, dtype=np.bool_)
         self._positions = np.arange(max_length)
-
-    def reset(
-        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Reset every sub-env (or those in ``options["reset_mask"]``)."""
-        options = dict(options or {})
-        reset_mask = options.pop("reset_mask", np.ones(self.num_envs, dtype=np.bool_))
-        envs = reset_targets(self, reset_mask, seed)
-        infos = self._reset_envs(envs, options.get("index"))
-        self._autoreset[envs] = False
-        return self._observations(), infos
 
     def step(
         self, actions: Any
@@ -421,10 +396,7 @@ class TextClassificationVectorEnv(VectorEnv):
 
     def _reset_envs(self, envs: np.ndarray, index: Any) -> dict[str, Any]:
         corpus, env_list = self.corpus, envs.tolist()
-        if index is None:
-            rows = [draw_index(self._rngs[env], len(corpus)) for env in env_list]
-        else:
-            rows = [episode_index(index, len(corpus))] * len(env_list)
+        rows = self._draw_records(env_list, index, len(corpus))
         self._index[envs] = rows
         self._visible[envs] = corpus.visible[rows]
         self._read[envs] = corpus.visible[rows] if self.mode == "whole" else 1

@@ -5,8 +5,14 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
+from gymnasium import spaces
 from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from textenvs.envs.datasets import draw_index
 
 
 class InvalidActionError(ValueError):
@@ -94,29 +100,86 @@ def object_column(num_envs: int, envs: list[int], items: list[Any]) -> np.ndarra
     return column
 
 
-def reset_targets(env: Any, reset_mask: Any, seed: Any) -> np.ndarray:
-    """Check a native vector env's reset arguments, reseed its sub-envs; return those to reset.
+def record_index(env: gym.Env, options: dict[str, Any] | None, size: int) -> int:
+    """The record a single env's reset starts on: ``options["index"]``, or a uniform draw."""
+    if options and "index" in options:
+        return episode_index(options["index"], size)
+    return draw_index(env.np_random, size)
 
-    Seeds follow ``SyncVectorEnv``: an int ``s`` seeds sub-env ``i`` with ``s + i``, a list
-    gives one seed per sub-env, None keeps each sub-env's generator (seeding it randomly on
-    the first reset). ``env`` holds one generator per sub-env in ``env._rngs`` and its
-    sentence indices, -1 before the first reset, in ``env._index``.
+
+class TextVectorEnv(VectorEnv):
+    """What the native vector envs share: batched spaces, seeding, reset and autoreset.
+
+    Sub-env ``i`` has its own generator, seeded like ``SyncVectorEnv`` seeds its ``i``-th env
+    (an int seed ``s`` gives ``s + i``; a list gives one seed each; None keeps the generator,
+    seeding it randomly at the first reset), so that a native vector env draws the same records
+    as ``SyncVectorEnv`` over the single env. Subclasses call :meth:`_init_batch` and implement
+    :meth:`_reset_envs` and :meth:`_observations`; their ``step`` resets the sub-envs flagged in
+    ``self._autoreset`` (Gymnasium's ``NEXT_STEP`` mode).
     """
-    n = env.num_envs
-    if not (
-        isinstance(reset_mask, np.ndarray)
-        and reset_mask.shape == (n,)
-        and reset_mask.dtype == np.bool_
-    ):
-        raise ValueError(f"options['reset_mask'] must be a bool array of shape ({n},)")
-    if seed is None or isinstance(seed, int):
-        seeds = [None if seed is None else seed + i for i in range(n)]
-    else:
-        seeds = list(seed)
-        if len(seeds) != n:
-            raise ValueError(f"got {len(seeds)} seeds for {n} envs")
-    envs = np.flatnonzero(reset_mask)
-    for i in envs.tolist():
-        if seeds[i] is not None or env._index[i] < 0:
-            env._rngs[i] = seeding.np_random(seeds[i])[0]
-    return envs
+
+    metadata = {"render_modes": ["ansi"], "autoreset_mode": AutoresetMode.NEXT_STEP}
+    _index: np.ndarray  # record index per sub-env, -1 before the first reset
+
+    def _init_batch(
+        self,
+        num_envs: int,
+        single_action_space: spaces.Space,
+        single_observation_space: spaces.Space,
+    ) -> None:
+        if not isinstance(num_envs, int) or isinstance(num_envs, bool) or num_envs < 1:
+            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        self.num_envs = num_envs
+        self.single_action_space = single_action_space
+        self.single_observation_space = single_observation_space
+        self.action_space = batch_space(single_action_space, num_envs)
+        self.observation_space = batch_space(single_observation_space, num_envs)
+        self._rngs = [seeding.np_random()[0] for _ in range(num_envs)]
+        self._autoreset = np.zeros(num_envs, dtype=np.bool_)
+
+    def reset(
+        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Reset every sub-env, or those in ``options["reset_mask"]``.
+
+        ``options={"index": i}`` starts every reset sub-env on record ``i`` (as
+        ``SyncVectorEnv`` passes the same options to every env).
+        """
+        options = dict(options or {})
+        reset_mask = options.pop("reset_mask", np.ones(self.num_envs, dtype=np.bool_))
+        if not (
+            isinstance(reset_mask, np.ndarray)
+            and reset_mask.shape == (self.num_envs,)
+            and reset_mask.dtype == np.bool_
+        ):
+            raise ValueError(
+                f"options['reset_mask'] must be a bool array of shape ({self.num_envs},)"
+            )
+        if seed is None or isinstance(seed, int):
+            seeds = [None if seed is None else seed + i for i in range(self.num_envs)]
+        else:
+            seeds = list(seed)
+            if len(seeds) != self.num_envs:
+                raise ValueError(f"got {len(seeds)} seeds for {self.num_envs} envs")
+        envs = np.flatnonzero(reset_mask)
+        for i in envs.tolist():
+            if seeds[i] is not None or self._index[i] < 0:
+                self._rngs[i] = seeding.np_random(seeds[i])[0]
+        infos = self._reset_envs(envs, options.get("index"))
+        self._autoreset[envs] = False
+        return self._observations(), infos
+
+    def _draw_records(self, envs: list[int], index: Any, size: int) -> list[int]:
+        """The records sub-envs ``envs`` start on: ``index`` for all, or each one's draw."""
+        if index is None:
+            rngs = self._rngs
+            return [draw_index(rngs[env], size) for env in envs]
+        return [episode_index(index, size)] * len(envs)
+
+    def _reset_envs(self, envs: np.ndarray, index: Any) -> dict[str, Any]:
+        """Start new episodes in sub-envs ``envs``; return their reset infos, batched."""
+        raise NotImplementedError
+
+    def _observations(self) -> dict[str, np.ndarray]:
+        """The batched observation of every sub-env (fresh arrays)."""
+        raise NotImplementedError

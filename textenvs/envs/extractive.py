@@ -10,9 +10,6 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
 from textenvs.data.generation_loaders import load_builtin_summarization
 from textenvs.data.records import GenerationExample
@@ -20,15 +17,15 @@ from textenvs.data.tokenize import word_tokenize
 from textenvs.data.vocab import PAD_ID, Vocabulary
 from textenvs.envs.common import (
     InvalidActionError,
+    TextVectorEnv,
     action_id,
     action_ids,
     batched_info,
     check_choice,
-    episode_index,
     object_column,
-    reset_targets,
+    record_index,
 )
-from textenvs.envs.datasets import check_max_length, draw_index, resolve_split
+from textenvs.envs.datasets import check_max_length, resolve_split
 from textenvs.rewards import RewardFn, call_reward, make_reward
 
 SKIP, INCLUDE = 0, 1
@@ -224,10 +221,7 @@ class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int]):
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Start an episode on a random document, or on ``options["index"]``."""
         super().reset(seed=seed)
-        if options and "index" in options:
-            index = episode_index(options["index"], len(self.corpus))
-        else:
-            index = draw_index(self.np_random, len(self.corpus))
+        index = record_index(self, options, len(self.corpus))
         self._index, self._position, self._words = index, 0, 0
         self._selected[:] = 0
         info = {
@@ -287,7 +281,7 @@ class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int]):
         }
 
 
-class TextExtractiveSummarizationVectorEnv(VectorEnv):
+class TextExtractiveSummarizationVectorEnv(TextVectorEnv):
     """``num_envs`` copies of :class:`TextExtractiveSummarizationEnv` stepped with numpy.
 
     Same spaces (batched), rewards, infos and seeding as ``SyncVectorEnv`` over the single
@@ -297,8 +291,6 @@ class TextExtractiveSummarizationVectorEnv(VectorEnv):
         num_envs: number of documents summarized at once.
         **kwargs: the arguments of :class:`TextExtractiveSummarizationEnv`.
     """
-
-    metadata = {"render_modes": ["ansi"], "autoreset_mode": AutoresetMode.NEXT_STEP}
 
     def __init__(
         self,
@@ -312,8 +304,6 @@ class TextExtractiveSummarizationVectorEnv(VectorEnv):
         vocab: Vocabulary | None = None,
         render_mode: str | None = None,
     ) -> None:
-        if not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
         _setup(
             self,
             split,
@@ -325,30 +315,13 @@ class TextExtractiveSummarizationVectorEnv(VectorEnv):
             vocab,
             render_mode,
         )
-        self.num_envs = num_envs
-        self.single_action_space = spaces.Discrete(2)
-        self.single_observation_space = self.corpus.observation_space()
-        self.action_space = batch_space(self.single_action_space, num_envs)
-        self.observation_space = batch_space(self.single_observation_space, num_envs)
-        self._rngs = [seeding.np_random()[0] for _ in range(num_envs)]
+        self._init_batch(num_envs, spaces.Discrete(2), self.corpus.observation_space())
         self._index = np.full(num_envs, -1, dtype=np.int64)
         self._position = np.zeros(num_envs, dtype=np.int64)
         self._words = np.zeros(num_envs, dtype=np.int64)
         # One scratch column past max_sentences for the ignored action of a waiting sub-env.
         self._selected = np.zeros((num_envs, max_sentences + 1), dtype=np.int8)
-        self._autoreset = np.zeros(num_envs, dtype=np.bool_)
         self._rows = np.arange(num_envs)
-
-    def reset(
-        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Reset every sub-env (or those in ``options["reset_mask"]``)."""
-        options = dict(options or {})
-        reset_mask = options.pop("reset_mask", np.ones(self.num_envs, dtype=np.bool_))
-        envs = reset_targets(self, reset_mask, seed)
-        infos = self._reset_envs(envs, options.get("index"))
-        self._autoreset[envs] = False
-        return self._observations(), infos
 
     def step(
         self, actions: Any
@@ -415,10 +388,7 @@ class TextExtractiveSummarizationVectorEnv(VectorEnv):
 
     def _reset_envs(self, envs: np.ndarray, index: Any) -> dict[str, Any]:
         corpus, env_list = self.corpus, envs.tolist()
-        if index is None:
-            rows = [draw_index(self._rngs[env], len(corpus)) for env in env_list]
-        else:
-            rows = [episode_index(index, len(corpus))] * len(env_list)
+        rows = self._draw_records(env_list, index, len(corpus))
         self._index[envs] = rows
         self._position[envs] = 0
         self._words[envs] = 0

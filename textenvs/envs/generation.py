@@ -9,24 +9,21 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
 from textenvs.data.generation_loaders import load_builtin_summarization
 from textenvs.data.records import GenerationExample
 from textenvs.data.tokenizer import TextTokenizer
 from textenvs.envs.common import (
     InvalidActionError,
+    TextVectorEnv,
     action_id,
     action_ids,
     batched_info,
     check_choice,
-    episode_index,
     object_column,
-    reset_targets,
+    record_index,
 )
-from textenvs.envs.datasets import check_max_length, draw_index, resolve_split
+from textenvs.envs.datasets import check_max_length, resolve_split
 from textenvs.rewards import RewardFn, call_reward, make_reward
 
 _BUILTINS = {"summarization": load_builtin_summarization}
@@ -212,10 +209,7 @@ class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int]):
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Start an episode on a random prompt, or on ``options["index"]``."""
         super().reset(seed=seed)
-        if options and "index" in options:
-            index = episode_index(options["index"], len(self.corpus))
-        else:
-            index = draw_index(self.np_random, len(self.corpus))
+        index = record_index(self, options, len(self.corpus))
         self._index, self._generated, self._done, self._last_score = index, [], False, 0.0
         example = self.corpus.examples[index]
         info = {"prompt": example.prompt, "references": list(example.references), "index": index}
@@ -274,7 +268,7 @@ class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int]):
         }
 
 
-class TextGenerationVectorEnv(VectorEnv):
+class TextGenerationVectorEnv(TextVectorEnv):
     """``num_envs`` copies of :class:`TextGenerationEnv` stepped together with numpy.
 
     Same spaces (batched), rewards, infos and seeding as ``SyncVectorEnv`` over the single
@@ -285,8 +279,6 @@ class TextGenerationVectorEnv(VectorEnv):
         num_envs: number of completions written at once.
         **kwargs: the arguments of :class:`TextGenerationEnv`.
     """
-
-    metadata = {"render_modes": ["ansi"], "autoreset_mode": AutoresetMode.NEXT_STEP}
 
     def __init__(
         self,
@@ -300,8 +292,6 @@ class TextGenerationVectorEnv(VectorEnv):
         max_new_tokens: int = 32,
         render_mode: str | None = None,
     ) -> None:
-        if not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
         _setup(
             self,
             split,
@@ -313,30 +303,15 @@ class TextGenerationVectorEnv(VectorEnv):
             max_new_tokens,
             render_mode,
         )
-        self.num_envs = num_envs
-        self.single_action_space = spaces.Discrete(self.tokenizer.vocab_size)
-        self.single_observation_space = self.corpus.observation_space()
-        self.action_space = batch_space(self.single_action_space, num_envs)
-        self.observation_space = batch_space(self.single_observation_space, num_envs)
-        self._rngs = [seeding.np_random()[0] for _ in range(num_envs)]
+        self._init_batch(
+            num_envs, spaces.Discrete(self.tokenizer.vocab_size), self.corpus.observation_space()
+        )
         self._index = np.full(num_envs, -1, dtype=np.int64)
         self._length = np.zeros(num_envs, dtype=np.int64)
         # One scratch column past max_new_tokens for the ignored action of a waiting sub-env.
         self._generated = np.zeros((num_envs, max_new_tokens + 1), dtype=np.int64)
         self._last_score = np.zeros(num_envs)
-        self._autoreset = np.zeros(num_envs, dtype=np.bool_)
         self._rows = np.arange(num_envs)
-
-    def reset(
-        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Reset every sub-env (or those in ``options["reset_mask"]``)."""
-        options = dict(options or {})
-        reset_mask = options.pop("reset_mask", np.ones(self.num_envs, dtype=np.bool_))
-        envs = reset_targets(self, reset_mask, seed)
-        infos = self._reset_envs(envs, options.get("index"))
-        self._autoreset[envs] = False
-        return self._observations(), infos
 
     def step(
         self, actions: Any
@@ -393,10 +368,7 @@ class TextGenerationVectorEnv(VectorEnv):
 
     def _reset_envs(self, envs: np.ndarray, index: Any) -> dict[str, Any]:
         corpus, env_list = self.corpus, envs.tolist()
-        if index is None:
-            rows = [draw_index(self._rngs[env], len(corpus)) for env in env_list]
-        else:
-            rows = [episode_index(index, len(corpus))] * len(env_list)
+        rows = self._draw_records(env_list, index, len(corpus))
         self._index[envs] = rows
         self._length[envs] = 0
         self._generated[envs] = 0

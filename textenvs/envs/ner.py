@@ -7,21 +7,17 @@ from typing import Any, Literal
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
 from textenvs.data.vocab import Vocabulary
 from textenvs.envs.common import (
     InvalidActionError,
+    TextVectorEnv,
     action_id,
     action_ids,
     batched_info,
     check_choice,
-    episode_index,
-    reset_targets,
+    record_index,
 )
-from textenvs.envs.datasets import draw_index
 from textenvs.envs.tagging import DatasetArg, TaggingCorpus
 from textenvs.metrics.spans import SpanCounts, count_spans
 
@@ -148,10 +144,7 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Start an episode on a random sentence, or on ``options["index"]``."""
         super().reset(seed=seed)
-        if options and "index" in options:
-            index = episode_index(options["index"], len(self.corpus))
-        else:
-            index = draw_index(self.np_random, len(self.corpus))
+        index = record_index(self, options, len(self.corpus))
         corpus = self.corpus
         self._index = index
         self._steps = int(corpus.steps[index])
@@ -241,7 +234,7 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
         }
 
 
-class TextNERVectorEnv(VectorEnv):
+class TextNERVectorEnv(TextVectorEnv):
     """``num_envs`` copies of :class:`TextNEREnv` stepped together with numpy.
 
     Same spaces (batched), rewards, infos and seeding as ``SyncVectorEnv`` over
@@ -257,8 +250,6 @@ class TextNERVectorEnv(VectorEnv):
         **kwargs: the arguments of :class:`TextNEREnv`.
     """
 
-    metadata = {"render_modes": ["ansi"], "autoreset_mode": AutoresetMode.NEXT_STEP}
-
     def __init__(
         self,
         num_envs: int = 1,
@@ -270,17 +261,12 @@ class TextNERVectorEnv(VectorEnv):
         tag_names: list[str] | tuple[str, ...] | None = None,
         render_mode: str | None = None,
     ) -> None:
-        if not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
         _setup(self, split, reward, max_length, dataset, vocab, tag_names, render_mode)
-        self.num_envs = num_envs
-        self.single_action_space = spaces.Discrete(len(self.tag_names))
-        self.single_observation_space = self.corpus.observation_space()
-        self.action_space = batch_space(self.single_action_space, num_envs)
-        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self._init_batch(
+            num_envs, spaces.Discrete(len(self.tag_names)), self.corpus.observation_space()
+        )
         self._tag_name_array = np.array(self.tag_names, dtype=object)
         self._f1_table = _f1_table(max_length)
-        self._rngs: list[np.random.Generator] = [seeding.np_random()[0] for _ in range(num_envs)]
         # The corpus's per-sentence episode facts, gathered into sub-envs in one operation.
         corpus = self.corpus
         self._sentence_facts = np.stack([np.arange(len(corpus)), corpus.steps, corpus.truncated])
@@ -295,22 +281,10 @@ class TextNERVectorEnv(VectorEnv):
         self._position, self._state = self._counters[:2]
         self._counts = self._counters[2:]  # exactly found closed entities, predicted, gold
         self._last_f1 = np.zeros(num_envs)
-        self._autoreset = np.zeros(num_envs, dtype=np.bool_)
         # Chosen tags, with one scratch column past max_length where the (ignored) action of
         # a sub-env waiting for its autoreset is written.
         self._pred = np.full((num_envs, max_length + 1), -1, dtype=np.int64)
         self._rows = np.arange(num_envs)
-
-    def reset(
-        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Reset every sub-env (or those in ``options["reset_mask"]``)."""
-        options = dict(options or {})
-        reset_mask = options.pop("reset_mask", np.ones(self.num_envs, dtype=np.bool_))
-        envs = reset_targets(self, reset_mask, seed)
-        infos = self._reset_envs(envs, options.get("index"))
-        self._autoreset[envs] = False
-        return self._observations(), infos
 
     def step(
         self, actions: Any
@@ -373,11 +347,7 @@ class TextNERVectorEnv(VectorEnv):
         """Start new sentences in sub-envs ``envs``; return their reset infos, batched."""
         sentences = self.corpus.sentences
         env_list = envs.tolist()
-        if index is None:
-            size, rngs = len(sentences), self._rngs
-            rows = [draw_index(rngs[env], size) for env in env_list]
-        else:
-            rows = [episode_index(index, len(sentences))] * len(env_list)
+        rows = self._draw_records(env_list, index, len(sentences))
         self._episode[:, envs] = self._sentence_facts[:, rows]
         self._counters[:, envs] = 0
         self._last_f1[envs] = 0.0
