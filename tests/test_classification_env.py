@@ -68,14 +68,14 @@ def test_wrong_answer_reward() -> None:
     assert info["prediction"] == "positive"
 
 
-def test_reading_past_the_end_truncates_without_answer() -> None:
+def test_reading_past_the_end_ends_without_answer() -> None:
     env = make()
     env.reset(options={"index": 1})  # "Fine." = 2 words
     assert env.action_masks().tolist() == [True, True, True]
     env.step(READ)
     assert env.action_masks().tolist() == [False, True, True]
     _, reward, terminated, truncated, info = env.step(READ)
-    assert (reward, terminated, truncated) == (-1.0, False, True)
+    assert (reward, terminated, truncated) == (-1.0, True, False)
     assert info["prediction"] is None and info["correct"] is False and info["tokens_read"] == 2
 
 
@@ -85,8 +85,8 @@ def test_max_length_limits_what_can_be_read() -> None:
     for _ in range(3):
         env.step(READ)
     assert not env.action_masks()[READ]
-    _, _, _, truncated, info = env.step(READ)
-    assert truncated and info["tokens_read"] == 4 and info["fraction_read"] == 4 / 9
+    _, _, terminated, _, info = env.step(READ)
+    assert terminated and info["tokens_read"] == 4 and info["fraction_read"] == 4 / 9
 
 
 def test_whole_mode_is_one_step() -> None:

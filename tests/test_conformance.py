@@ -11,7 +11,10 @@ from textenvs import checks
 from textenvs.envs import TextNEREnv, TextNERVectorEnv
 
 VARIANTS = {
-    "TextNER-v0": [{"reward": r} for r in ("token", "f1", "delta_f1")],
+    "TextNER-v0": [
+        *({"reward": r} for r in ("token", "f1", "delta_f1")),
+        {"reward": "delta_f1", "max_length": 3},
+    ],
     "TextClassification-v0": [
         {"mode": "read"},
         {"mode": "read", "read_cost": 0.01, "dataset": "topic", "max_length": 16},
@@ -55,6 +58,11 @@ def test_spec_round_trip(env_id: str) -> None:
 @pytest.mark.parametrize(("env_id", "kwargs"), CASES, ids=IDS)
 def test_vector_agreement(env_id: str, kwargs: dict) -> None:
     checks.check_vector_agreement(env_id, **kwargs)
+
+
+@pytest.mark.parametrize(("env_id", "kwargs"), CASES, ids=IDS)
+def test_vector_pickle(env_id: str, kwargs: dict) -> None:
+    checks.check_vector_pickle(env_id, **kwargs)
 
 
 # The checks themselves must be able to fail.

@@ -158,3 +158,10 @@ def test_conll2003_split_sizes() -> None:
     assert sizes == [14041, 3250, 3453]
     first = load_conll(CONLL2003 / "eng.testa")[0]
     assert all(not tag.startswith("I-") or i > 0 for i, tag in enumerate(first.tags))
+
+
+def test_a_literal_unk_word_maps_to_the_unknown_id() -> None:
+    from textenvs.data.vocab import UNK_ID, Vocabulary
+
+    vocab = Vocabulary.from_sentences([["the", "<unk>", "cat"]])
+    assert vocab.encode(["<unk>", "cat"]).tolist() == [UNK_ID, vocab.index["cat"]]

@@ -62,12 +62,13 @@ def test_word_budget_masks_long_sentences() -> None:
     assert env._selected[:2].tolist() == [1, 0]
 
 
-def test_documents_longer_than_max_sentences_truncate() -> None:
+def test_documents_longer_than_max_sentences_are_cut() -> None:
     env = make(max_sentences=2)
     env.reset(options={"index": 0})
     env.step(SKIP)
     _, _, terminated, truncated, info = env.step(INCLUDE)
-    assert (terminated, truncated) == (False, True) and info["selected"] == [1]
+    assert (terminated, truncated) == (True, False) and info["selected"] == [1]
+    assert info["input_truncated"] is True
     with pytest.raises(InvalidActionError, match="episode has ended"):
         env.step(SKIP)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import gymnasium as gym
@@ -157,3 +158,16 @@ def test_out_of_vocabulary_action() -> None:
     env.reset(seed=0)
     with pytest.raises(InvalidActionError, match="outside the action space"):
         env.step(env.tokenizer.vocab_size)
+
+
+def test_eos_token_can_be_named() -> None:
+    from tokenizers import Tokenizer
+
+    backend = Tokenizer.from_file(str(shipped_tokenizer_path()))
+    assert TextTokenizer(backend).eos_token == "</s>"
+    named = TextTokenizer(backend, eos_token="<s>")
+    assert named.eos_token_id == backend.token_to_id("<s>")
+    env = TextGenerationEnv(dataset=EXAMPLES, tokenizer=named)
+    assert env.tokenizer.eos_token_id == named.eos_token_id
+    with pytest.raises(TokenizerError, match=re.escape("has no EOS token '<|endoftext|>'")):
+        TextTokenizer(backend, eos_token="<|endoftext|>")

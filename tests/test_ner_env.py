@@ -130,14 +130,15 @@ def test_truncation_scores_the_untagged_rest_as_outside(tiny_dataset: dict) -> N
     assert obs[-1]["position"] == 8
 
 
-def test_truncated_flag(tiny_dataset: dict) -> None:
+def test_a_cut_sentence_terminates_and_says_so(tiny_dataset: dict) -> None:
     env = TextNEREnv(dataset=tiny_dataset, split="test", max_length=8)
     env.reset(options={"index": 2})
-    flags = [env.step(0)[2:4] for _ in range(8)]
-    assert flags[-1] == (False, True) and all(f == (False, False) for f in flags[:-1])
+    steps = [env.step(0) for _ in range(8)]
+    assert steps[-1][2:4] == (True, False) and all(s[2:4] == (False, False) for s in steps[:-1])
+    assert steps[-1][4]["input_truncated"] is True
     env.reset(options={"index": 0})
-    flags = [env.step(0)[2:4] for _ in range(7)]
-    assert flags[-1] == (True, False)
+    steps = [env.step(0) for _ in range(7)]
+    assert steps[-1][2:4] == (True, False) and steps[-1][4]["input_truncated"] is False
 
 
 def test_action_masks_follow_iob2(tiny_dataset: dict) -> None:
@@ -165,7 +166,7 @@ def test_invalid_tag_taken_anyway_is_read_like_seqeval(tiny_dataset: dict) -> No
     assert rewards[-1] == 1.0 == f1_score([list(gold)], [chosen])
 
 
-@pytest.mark.parametrize("action", [-1, 9, 100, 2.5, "B-PER", None, np.array([1, 2])])
+@pytest.mark.parametrize("action", [-1, 9, 100, 2.5, "B-PER", None, np.array([1, 2]), True])
 def test_out_of_range_action_is_a_clear_error(action: Any) -> None:
     env = gym.make("TextNER-v0")
     env.reset(seed=0)

@@ -56,7 +56,7 @@ def test_autoreset_next_step() -> None:
 
 def test_reset_mask_and_seed_list() -> None:
     envs = TextNERVectorEnv(num_envs=3)
-    obs, _ = envs.reset(seed=[1, 2, 3])
+    obs, _ = envs.reset(seed=[1, 2, None])
     envs.step(np.zeros(3, dtype=np.int64))
     obs, infos = envs.reset(options={"reset_mask": np.array([True, False, False])})
     assert infos["_words"].tolist() == [True, False, False]
@@ -89,3 +89,51 @@ def test_default_make_vec_uses_native_env() -> None:
     obs, _ = envs.reset(seed=0)
     assert obs["word_ids"].shape == (64, 64)
     assert envs.observation_space.contains(obs)
+
+
+def test_pickled_vector_env_continues_like_the_original() -> None:
+    import pickle
+
+    envs = TextNERVectorEnv(num_envs=3, max_length=8, split="validation")
+    envs.reset(seed=0)
+    clone = pickle.loads(pickle.dumps(envs))
+    rng = np.random.default_rng(1)
+    for step in range(60):
+        actions = rng.integers(len(envs.tag_names), size=3)
+        assert_same(clone.step(actions), envs.step(actions), f"step {step}")
+
+
+def test_delta_f1_with_tiny_max_length_and_every_word_an_entity() -> None:
+    # A sub-env waiting for its reset must not count its ignored action.
+    envs = TextNERVectorEnv(num_envs=2, max_length=1)
+    envs.reset(seed=0)
+    begin = envs.tag_names.index("B-PER")
+    for _ in range(50):
+        _, rewards, *_ = envs.step(np.full(2, begin))
+        assert np.isfinite(rewards).all()
+
+
+def test_sub_envs_never_reset_cannot_step() -> None:
+    envs = TextNERVectorEnv(num_envs=2)
+    with pytest.raises(InvalidActionError, match=r"sub-envs \[0, 1\] were never reset"):
+        envs.step(np.zeros(2, dtype=np.int64))
+    with pytest.raises(ValueError, match="at least one sub-env"):
+        envs.reset(options={"reset_mask": np.zeros(2, dtype=np.bool_)})
+    envs.reset(options={"reset_mask": np.array([True, False])})
+    with pytest.raises(InvalidActionError, match=r"sub-envs \[1\] were never reset"):
+        envs.step(np.zeros(2, dtype=np.int64))
+
+
+@pytest.mark.parametrize("seed", ["x", 1.5, [1, 2, 3]])
+def test_bad_vector_seeds(seed) -> None:  # type: ignore[no-untyped-def]
+    envs = TextNERVectorEnv(num_envs=2)
+    with pytest.raises(ValueError, match="seed must be None, an int, or a list of 2"):
+        envs.reset(seed=seed)
+    envs.reset(seed=np.int64(3))
+
+
+def test_uint64_action_message_names_the_value() -> None:
+    envs = TextNERVectorEnv(num_envs=2)
+    envs.reset(seed=0)
+    with pytest.raises(InvalidActionError, match=f"action {2**64 - 1} of env 1"):
+        envs.step(np.array([0, 2**64 - 1], dtype=np.uint64))

@@ -107,6 +107,21 @@ def check_pickle(env_id: str, seed: int = 5, steps: int = 30, **kwargs: Any) -> 
     assert_same(rollout(env, None, steps, 1), rollout(clone, None, steps, 1), "pickled copy")
 
 
+def check_vector_pickle(env_id: str, num_envs: int = 3, steps: int = 40, **kwargs: Any) -> None:
+    """A pickled copy of a native vector env, mid-run, continues exactly like the original."""
+    envs = gym.make_vec(
+        env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs
+    )
+    envs.reset(seed=4)
+    envs.action_space.seed(4)
+    for _ in range(steps // 2):
+        envs.step(envs.action_space.sample())
+    clone = pickle.loads(pickle.dumps(envs))
+    for step in range(steps):
+        actions = envs.action_space.sample()
+        assert_same(clone.step(actions), envs.step(actions), f"{env_id} pickled step {step}")
+
+
 def check_spec_round_trip(env_id: str) -> None:
     """The env's spec survives JSON, and the spec makes an equal env."""
     env = gym.make(env_id)
@@ -140,3 +155,4 @@ def check_env_id(env_id: str, **kwargs: Any) -> None:
     check_spec_round_trip(env_id)
     if gym.spec(env_id).vector_entry_point is not None:
         check_vector_agreement(env_id, **kwargs)
+        check_vector_pickle(env_id, **kwargs)

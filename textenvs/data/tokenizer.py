@@ -16,6 +16,8 @@ from typing import Any
 
 EOS_TOKEN = "</s>"
 """The end-of-sequence token of the shipped tokenizer."""
+COMMON_EOS_TOKENS = ("</s>", "<|endoftext|>", "<eos>", "<|im_end|>", "[SEP]")
+"""Tried in order on a ``tokenizers.Tokenizer``, which does not name its EOS token."""
 
 
 class TokenizerError(ValueError):
@@ -28,6 +30,8 @@ class TextTokenizer:
     Args:
         tokenizer: a ``transformers`` tokenizer, a ``tokenizers.Tokenizer``, a path to a
             ``tokenizer.json`` file, a hub name or local directory, or None for the shipped one.
+        eos_token: the token that ends a completion; by default the tokenizer's own EOS
+            (``transformers``), or the first of :data:`COMMON_EOS_TOKENS` in the vocabulary.
 
     Attributes:
         vocab_size: the number of token ids (the generation env's action space size).
@@ -35,20 +39,30 @@ class TextTokenizer:
         name: where the tokenizer came from, for messages and comparisons.
     """
 
-    def __init__(self, tokenizer: Any = None) -> None:
+    def __init__(self, tokenizer: Any = None, eos_token: str | None = None) -> None:
         if isinstance(tokenizer, TextTokenizer):
+            eos_token = eos_token or tokenizer.eos_token
             tokenizer = tokenizer.backend
         self.backend, self.name = _load(tokenizer)
         if _is_fast_backend(self.backend):
             self.vocab_size = self.backend.get_vocab_size(with_added_tokens=True)
-            eos = self.backend.token_to_id(EOS_TOKEN)
+            candidates = [eos_token] if eos_token else COMMON_EOS_TOKENS
+            found = [t for t in candidates if self.backend.token_to_id(t) is not None]
+            eos = self.backend.token_to_id(found[0]) if found else None
+            self.eos_token = found[0] if found else None
         else:  # a transformers tokenizer
             self.vocab_size = len(self.backend)
-            eos = self.backend.eos_token_id
+            self.eos_token = eos_token or self.backend.eos_token
+            eos = self.backend.convert_tokens_to_ids(eos_token) if eos_token else None
+            eos = self.backend.eos_token_id if eos_token is None else eos
+            if eos_token and eos == self.backend.unk_token_id:
+                eos = None
         if eos is None:
             raise TokenizerError(
-                f"tokenizer {self.name} has no EOS token: a generation env needs one to know "
-                "when a completion ends (set tokenizer.eos_token)"
+                f"tokenizer {self.name} has no EOS token"
+                + (f" {eos_token!r}" if eos_token else "")
+                + ": a generation env needs one to know when a completion ends (pass "
+                "eos_token=... naming a token of its vocabulary)"
             )
         self.eos_token_id = int(eos)
 

@@ -38,6 +38,8 @@ class Vocabulary:
     ) -> Vocabulary:
         """Build a vocabulary from tokenized sentences, keeping words seen ``min_count`` times."""
         counts = Counter(word for sentence in sentences for word in sentence)
+        for special in cls.specials:  # a corpus's own "<unk>" word maps to the unknown id
+            counts.pop(special, None)
         kept = sorted(
             (w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w)
         )

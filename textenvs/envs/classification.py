@@ -172,7 +172,8 @@ class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int]):
 
     * Answering: +1.0 if correct, ``wrong_reward`` (default -1.0) if not.
     * Reading a word: ``-read_cost`` (default 0.0).
-    * Reading past the last visible word: ``wrong_reward`` (no answer was given).
+    * Reading past the last visible word: ``wrong_reward`` (no answer was given), and the
+      episode ends.
 
     ## Starting State
 
@@ -180,9 +181,10 @@ class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int]):
 
     ## Episode End
 
-    * Termination: the agent answers.
-    * Truncation: the agent reads past the last visible word (``max_length`` words at most)
-      without answering.
+    * Termination: the agent answers, or reads past the last visible word (``max_length``
+      words at most) and so ends without an answer. The latter is the agent's own (masked)
+      choice, not a time limit: the episode terminates, it is not truncated.
+    * Truncation: never.
 
     At the end ``info`` holds ``"label"``, ``"prediction"`` (class names; the prediction is
     None when there was no answer), ``"correct"``, ``"tokens_read"`` and ``"fraction_read"``
@@ -273,7 +275,7 @@ class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int]):
                 self._read += 1
                 return self._observation(), -self.read_cost, False, False, {}
             self._done = True
-            return self._observation(), self.wrong_reward, False, True, self._final_info(None)
+            return self._observation(), self.wrong_reward, True, False, self._final_info(None)
         self._done = True
         correct = bool(choice == self.corpus.label_ids[self._index])
         reward = 1.0 if correct else self.wrong_reward
@@ -363,8 +365,7 @@ class TextClassificationVectorEnv(TextVectorEnv):
         self, actions: Any
     ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Read or answer in every text; reset those that ended on the last step."""
-        if self._index[0] < 0:
-            raise InvalidActionError("call reset() before step()")
+        self._check_ready()
         choices = action_ids(actions, self.num_envs, self._n_actions) - self._answer_offset
         active = ~self._autoreset  # sub-envs waiting for their reset ignore their action
         reads = choices < 0
@@ -374,7 +375,7 @@ class TextClassificationVectorEnv(TextVectorEnv):
         correct = answered & (choices == self.corpus.label_ids[self._index])
         rewards = np.where(reads, -self.read_cost, np.where(correct, 1.0, self.wrong_reward))
         rewards[overrun] = self.wrong_reward
-        terminated, truncated = answered, overrun
+        terminated = answered | overrun
         ended = np.flatnonzero(answered | overrun)
         infos: dict[str, Any] = {}
         if ended.size:
@@ -383,9 +384,9 @@ class TextClassificationVectorEnv(TextVectorEnv):
         if waiting.size:
             infos.update(self._reset_envs(waiting, None))
             rewards[waiting] = 0.0
-            terminated[waiting] = truncated[waiting] = False
-        self._autoreset = terminated | truncated
-        return self._observations(), rewards, terminated, truncated, infos
+            terminated[waiting] = False
+        self._autoreset = terminated
+        return self._observations(), rewards, terminated, np.zeros_like(terminated), infos
 
     def action_masks(self) -> np.ndarray:
         """``(num_envs, n_actions)``: every answer, and reading while words remain."""

@@ -51,6 +51,8 @@ def episode_index(index: Any, size: int) -> int:
 def action_id(action: Any, n_actions: int) -> int:
     """Check one action of a ``Discrete(n_actions)`` space and return it as an int."""
     try:
+        if isinstance(action, (bool, np.bool_)):
+            raise TypeError
         checked = operator.index(action)
     except TypeError:
         raise InvalidActionError(
@@ -70,13 +72,14 @@ def action_ids(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
         raise InvalidActionError(
             f"actions must be {num_envs} integers, got shape {array.shape} and dtype {array.dtype}"
         )
-    array = array.astype(np.int64, copy=False)
-    if (array.view(np.uint64) >= n_actions).any():  # negative ids wrap to huge unsigned ones
-        env = int(np.flatnonzero((array < 0) | (array >= n_actions))[0])
+    checked = array.astype(np.int64, copy=False)
+    # Negative ids wrap to huge unsigned ones; so do uint64 ids too big for int64.
+    if (checked.view(np.uint64) >= n_actions).any() or (checked < 0).any():
+        env = int(np.flatnonzero((checked < 0) | (checked >= n_actions))[0])
         raise InvalidActionError(
             f"action {array[env]} of env {env} is outside Discrete({n_actions})"
         )
-    return array
+    return checked
 
 
 def batched_info(envs: np.ndarray, **values: np.ndarray) -> dict[str, np.ndarray]:
@@ -136,6 +139,7 @@ class TextVectorEnv(VectorEnv):
         self.observation_space = batch_space(single_observation_space, num_envs)
         self._rngs = [seeding.np_random()[0] for _ in range(num_envs)]
         self._autoreset = np.zeros(num_envs, dtype=np.bool_)
+        self._ready = False  # every sub-env has been reset at least once
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
@@ -155,19 +159,36 @@ class TextVectorEnv(VectorEnv):
             raise ValueError(
                 f"options['reset_mask'] must be a bool array of shape ({self.num_envs},)"
             )
-        if seed is None or isinstance(seed, int):
-            seeds = [None if seed is None else seed + i for i in range(self.num_envs)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != self.num_envs:
-                raise ValueError(f"got {len(seeds)} seeds for {self.num_envs} envs")
+        if not reset_mask.any():
+            raise ValueError("options['reset_mask'] must select at least one sub-env")
+        seeds = self._seeds(seed)
         envs = np.flatnonzero(reset_mask)
         for i in envs.tolist():
             if seeds[i] is not None or self._index[i] < 0:
                 self._rngs[i] = seeding.np_random(seeds[i])[0]
         infos = self._reset_envs(envs, options.get("index"))
         self._autoreset[envs] = False
+        self._ready = bool((self._index >= 0).all())
         return self._observations(), infos
+
+    def _seeds(self, seed: Any) -> list[int | None]:
+        """One seed per sub-env from a vector reset's ``seed`` (see the class docstring)."""
+        if seed is None:
+            return [None] * self.num_envs
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+            return [int(seed) + i for i in range(self.num_envs)]
+        if isinstance(seed, (list, tuple)) and len(seed) == self.num_envs:
+            return list(seed)
+        raise ValueError(
+            f"seed must be None, an int, or a list of {self.num_envs} ints or None, got {seed!r}"
+        )
+
+    def _check_ready(self) -> None:
+        if not self._ready:
+            never = np.flatnonzero(self._index < 0).tolist()
+            raise InvalidActionError(
+                f"call reset() before step(): sub-envs {never} were never reset"
+            )
 
     def _draw_records(self, envs: list[int], index: Any, size: int) -> list[int]:
         """The records sub-envs ``envs`` start on: ``index`` for all, or each one's draw."""

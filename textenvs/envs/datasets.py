@@ -6,6 +6,7 @@ name of a built-in corpus, a mapping from split name to records, or a sequence o
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -71,10 +72,16 @@ def resolve_split(
 
 
 def check_max_length(max_length: Any, name: str = "max_length") -> int:
-    """``max_length`` if it is a positive integer, else a ValueError naming it as ``name``."""
-    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1:
+    """``max_length`` as an int if it is a positive integer, else a ValueError naming ``name``."""
+    try:
+        if isinstance(max_length, (bool, np.bool_)):
+            raise TypeError
+        value = operator.index(max_length)
+    except TypeError:
+        value = 0
+    if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {max_length!r}")
-    return max_length
+    return value
 
 
 def draw_index(rng: np.random.Generator, size: int) -> int:

@@ -161,11 +161,13 @@ class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int]):
 
     ## Episode End
 
-    * Termination: every sentence has been visited.
-    * Truncation: the document has more than ``max_sentences`` sentences; the rest are skipped.
+    * Termination: every sentence has been visited, or, for a document of more than
+      ``max_sentences`` sentences, the first ``max_sentences`` have (the rest are never
+      offered). The cut is part of the task, not a time limit: the episode terminates.
+    * Truncation: never.
 
-    At the end ``info`` holds the ``"summary"``, the ``"selected"`` sentence indices and the
-    ``"score"``.
+    At the end ``info`` holds the ``"summary"``, the ``"selected"`` sentence indices, the
+    ``"score"`` and ``"input_truncated"`` (True if the document was cut).
 
     ## Arguments
 
@@ -249,9 +251,9 @@ class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int]):
         selected = np.flatnonzero(self._selected).tolist()
         summary = " ".join(self.corpus.sentences[self._index][i] for i in selected)
         (score,) = call_reward(self.reward_fn, [example.prompt], [summary], [example.references])
-        truncated = len(self.corpus.sentences[self._index]) > n_sentences
-        info = {"summary": summary, "selected": selected, "score": score}
-        return self._observation(), score, not truncated, truncated, info
+        cut = len(self.corpus.sentences[self._index]) > n_sentences
+        info = {"summary": summary, "selected": selected, "score": score, "input_truncated": cut}
+        return self._observation(), score, True, False, info
 
     def action_masks(self) -> np.ndarray:
         """Skip is always valid; include unless the sentence would exceed the word budget."""
@@ -327,8 +329,7 @@ class TextExtractiveSummarizationVectorEnv(TextVectorEnv):
         self, actions: Any
     ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Include or skip the current sentence of every document."""
-        if self._index[0] < 0:
-            raise InvalidActionError("call reset() before step()")
+        self._check_ready()
         choices = action_ids(actions, self.num_envs, 2)
         active = ~self._autoreset
         include = active & (choices == INCLUDE) & self.action_masks()[:, INCLUDE]
@@ -337,8 +338,6 @@ class TextExtractiveSummarizationVectorEnv(TextVectorEnv):
         self._position += active
         ended = active & (self._position == self.corpus.n_sentences[self._index])
         rewards = np.zeros(self.num_envs)
-        terminated = np.zeros(self.num_envs, dtype=np.bool_)
-        truncated = np.zeros(self.num_envs, dtype=np.bool_)
         infos: dict[str, Any] = {}
         envs = np.flatnonzero(ended)
         if envs.size:
@@ -356,11 +355,10 @@ class TextExtractiveSummarizationVectorEnv(TextVectorEnv):
                 [e.references for e in examples],
             )
             rewards[envs] = scores
-            long = (
-                np.array([len(self.corpus.sentences[row]) for row in rows])
-                > (self.corpus.n_sentences[rows])
+            cut = np.zeros(self.num_envs, dtype=np.bool_)
+            cut[envs] = [len(self.corpus.sentences[row]) for row in rows] > (
+                self.corpus.n_sentences[rows]
             )
-            terminated[envs], truncated[envs] = ~long, long
             score_info = np.zeros(self.num_envs)
             score_info[envs] = scores
             infos = batched_info(
@@ -368,12 +366,13 @@ class TextExtractiveSummarizationVectorEnv(TextVectorEnv):
                 summary=object_column(self.num_envs, env_list, summaries),
                 selected=object_column(self.num_envs, env_list, selected),
                 score=score_info,
+                input_truncated=cut,
             )
         waiting = np.flatnonzero(self._autoreset)
         if waiting.size:
             infos.update(self._reset_envs(waiting, None))
         self._autoreset = ended
-        return self._observations(), rewards, terminated, truncated, infos
+        return self._observations(), rewards, ended, np.zeros_like(ended), infos
 
     def action_masks(self) -> np.ndarray:
         """``(num_envs, 2)``: skip always; include unless it would exceed the word budget."""

@@ -59,13 +59,8 @@ class PromptCorpus:
         max_new_tokens: int,
     ) -> PromptCorpus:
         """Resolve an env's ``dataset``/``split``/``tokenizer`` arguments and encode the split."""
-        check_max_length(max_source_length)
-        if (
-            not isinstance(max_new_tokens, int)
-            or isinstance(max_new_tokens, bool)
-            or max_new_tokens < 1
-        ):
-            raise ValueError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
+        check_max_length(max_source_length, "max_source_length")
+        check_max_length(max_new_tokens, "max_new_tokens")
         examples = resolve_split(dataset, split, GenerationExample, _BUILTINS).records
         tokenizer = TextTokenizer(tokenizer)
         source_ids = np.zeros((len(examples), max_source_length), dtype=np.int64)
@@ -317,8 +312,7 @@ class TextGenerationVectorEnv(TextVectorEnv):
         self, actions: Any
     ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Append one token to every completion; reset those that ended on the last step."""
-        if self._index[0] < 0:
-            raise InvalidActionError("call reset() before step()")
+        self._check_ready()
         tokens = action_ids(actions, self.num_envs, self.tokenizer.vocab_size)
         active = ~self._autoreset
         self._generated[self._rows, self._length] = tokens

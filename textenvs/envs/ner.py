@@ -80,13 +80,16 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
 
     ## Episode End
 
-    * Termination: every word of the sentence is tagged.
-    * Truncation: the sentence is longer than ``max_length``; the episode ends after
-      ``max_length`` words, and the untagged rest counts as ``O`` in the final scores (so a
-      truncated sentence can lose recall, never gain precision).
+    * Termination: every word of the sentence is tagged, or, for a sentence longer than
+      ``max_length``, its first ``max_length`` words are: the rest is never shown and counts
+      as ``O`` in the final scores (so a cut sentence can lose recall, never gain precision).
+      The cut is part of the task (the observation shows it), not a time limit, so the
+      episode terminates rather than truncates: value bootstrapping past it would be wrong.
+    * Truncation: never.
 
     At the last step ``info`` holds ``"gold_tags"`` and ``"pred_tags"`` (tag strings for the
-    whole sentence), and the sentence's ``"precision"``, ``"recall"`` and ``"f1"``. Corpus
+    whole sentence), the sentence's ``"precision"``, ``"recall"`` and ``"f1"``, and
+    ``"input_truncated"`` (True if the sentence was cut at ``max_length``). Corpus
     scores over many episodes: :func:`textenvs.metrics.corpus_span_scores` on those lists.
 
     ## Arguments
@@ -180,8 +183,7 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
         self._position = i + 1
 
         terminated = self._position == self._steps
-        truncated = terminated and bool(self.corpus.truncated[self._index])
-        info = self._episode_info(truncated) if terminated else {}
+        info = self._episode_info() if terminated else {}
         if self.reward_mode == "token":
             reward = 1.0 if tag == gold else 0.0
         elif self.reward_mode == "f1":
@@ -193,7 +195,7 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
                 else self._prefix_counts().scores(nothing_to_find=1.0)["f1"]
             )
             reward, self._last_f1 = f1 - self._last_f1, f1
-        return self._observation(), reward, terminated and not truncated, truncated, info
+        return self._observation(), reward, terminated, False, info
 
     def action_masks(self) -> np.ndarray:
         """Which tags keep the chosen sequence valid IOB2 at the current word (bool array)."""
@@ -221,16 +223,18 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
         correct = self._closed_correct + self._state % 2  # + the aligned open entities
         return SpanCounts(correct, self._n_pred, self._n_gold)
 
-    def _episode_info(self, truncated: bool) -> dict[str, Any]:
-        """The end-of-episode info; a truncated sentence's untagged rest counts as ``O``."""
+    def _episode_info(self) -> dict[str, Any]:
+        """The end-of-episode info; a cut sentence's untagged rest counts as ``O``."""
         sentence = self.corpus.sentences[self._index]
+        cut = bool(self.corpus.truncated[self._index])
         pred_tags = [self.tag_names[t] for t in self._pred[: self._steps]]
         pred_tags += ["O"] * (len(sentence) - len(pred_tags))
-        counts = count_spans(sentence.tags, pred_tags) if truncated else self._prefix_counts()
+        counts = count_spans(sentence.tags, pred_tags) if cut else self._prefix_counts()
         return {
             "gold_tags": list(sentence.tags),
             "pred_tags": pred_tags,
             **counts.scores(nothing_to_find=1.0),
+            "input_truncated": cut,
         }
 
 
@@ -273,32 +277,39 @@ class TextNERVectorEnv(TextVectorEnv):
         self._corpus_gold = np.pad(corpus.gold_ids, ((0, 0), (0, 1)))
 
         # Per sub-env state, one row per quantity so that a reset is a single assignment.
-        # The rows are views: update them in place, never rebind them.
+        # The rows are views (see _bind_rows): update them in place, never rebind them.
         self._episode = np.zeros((3, num_envs), dtype=np.int64)
-        self._index, self._steps, self._long = self._episode  # sentence, steps, truncated?
         self._episode[0] = -1
         self._counters = np.zeros((5, num_envs), dtype=np.int64)
-        self._position, self._state = self._counters[:2]
-        self._counts = self._counters[2:]  # exactly found closed entities, predicted, gold
+        self._bind_rows()
         self._last_f1 = np.zeros(num_envs)
         # Chosen tags, with one scratch column past max_length where the (ignored) action of
         # a sub-env waiting for its autoreset is written.
         self._pred = np.full((num_envs, max_length + 1), -1, dtype=np.int64)
         self._rows = np.arange(num_envs)
 
+    def _bind_rows(self) -> None:
+        self._index, self._steps, self._long = self._episode  # sentence, steps, cut short?
+        self._position, self._state = self._counters[:2]
+        self._counts = self._counters[2:]  # exactly found closed entities, predicted, gold
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._bind_rows()  # pickling copies views into separate arrays: make them views again
+
     def step(
         self, actions: Any
     ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Tag the current word of every sentence; reset those that ended on the last step."""
-        if self._index[0] < 0:
-            raise InvalidActionError("call reset() before step()")
+        self._check_ready()
         tags = action_ids(actions, self.num_envs, len(self.tag_names))
         tables, position, state, counts = self._tables, self._position, self._state, self._counts
         gold = self._corpus_gold[self._index, position]
         self._pred[self._rows, position] = tags
         transition = tables.transition(state, tags, gold)
         np.take(tables.next_state, transition, out=state)
-        counts += tables.deltas.take(transition, axis=1)
+        # A sub-env waiting for its reset ignores its action: its counts must not move.
+        counts += tables.deltas.take(transition, axis=1) * ~self._autoreset
         position += 1
         ended = (position == self._steps).nonzero()[0]
 
@@ -309,15 +320,12 @@ class TextNERVectorEnv(TextVectorEnv):
         else:  # F1 of the prefix; aligned open entities (odd states) count as found
             rewards = self._f1_table[counts[0] + (state & 1), counts[1] + counts[2]]
         terminated = np.zeros(self.num_envs, dtype=np.bool_)
-        truncated = np.zeros(self.num_envs, dtype=np.bool_)
         infos: dict[str, Any] = {}
         if ended.size:
             final_f1 = self._add_episode_infos(infos, ended)
             if self.reward_mode != "token":
                 rewards[ended] = final_f1
-            long = self._long[ended].astype(np.bool_)
-            terminated[ended] = ~long
-            truncated[ended] = long
+            terminated[ended] = True
         if self.reward_mode == "delta_f1":
             rewards, self._last_f1 = rewards - self._last_f1, rewards
 
@@ -325,8 +333,8 @@ class TextNERVectorEnv(TextVectorEnv):
         if waiting.size:
             infos.update(self._reset_envs(waiting, None))
             rewards[waiting] = 0.0
-        self._autoreset = terminated | truncated
-        return self._observations(), rewards, terminated, truncated, infos
+        self._autoreset = terminated
+        return self._observations(), rewards, terminated, np.zeros_like(terminated), infos
 
     def action_masks(self) -> np.ndarray:
         """``(num_envs, n_tags)``: the tags that keep each sentence valid IOB2."""
@@ -378,7 +386,7 @@ class TextNERVectorEnv(TextVectorEnv):
         ):
             sentence = sentences[row]
             chosen = [names[t] for t in chosen_ids[: len(sentence)] if t >= 0]
-            if len(chosen) < len(sentence):  # truncated: the untagged rest counts as O
+            if len(chosen) < len(sentence):  # cut at max_length: the untagged rest counts as O
                 chosen += ["O"] * (len(sentence) - len(chosen))
                 exact = count_spans(sentence.tags, chosen)
                 correct, predicted, gold = exact.correct, exact.predicted, exact.gold
@@ -394,6 +402,7 @@ class TextNERVectorEnv(TextVectorEnv):
                 pred_tags=pred_tags,
                 precision=precision,
                 recall=recall,
+                input_truncated=self._long.astype(np.bool_) & _mask(self.num_envs, ended),
                 f1=f1,
             )
         )
@@ -417,6 +426,12 @@ def render_tagging(words: Any, gold_tags: Any, pred_tags: list[str]) -> str:
         mark = "" if chosen == "." else ("  ok" if chosen == gold else "  x")
         lines.append(f"{word:<{width}}  {gold:<8}  {chosen}{mark}")
     return "\n".join(lines) + "\n"
+
+
+def _mask(size: int, indices: np.ndarray) -> np.ndarray:
+    mask = np.zeros(size, dtype=np.bool_)
+    mask[indices] = True
+    return mask
 
 
 def _f1_table(max_length: int) -> np.ndarray:
