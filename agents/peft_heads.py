@@ -1,0 +1,139 @@
+"""Parameter-efficient heads on a backbone, by name: LoRA, IA3, prompt/prefix tuning, BitFit.
+
+Every method but BitFit comes from Hugging Face ``peft``; BitFit (train the bias terms only)
+is written here because peft has none. ``none`` trains the whole backbone and ``frozen``
+trains nothing of it (only the policy's task heads learn). Apart from ``none`` and
+``bitfit``, the backbone's own weights never change: the reference model of a KL penalty is
+the same model with its adapters disabled (:func:`adapters_disabled`), one copy of the weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+PEFT_METHODS = ("lora", "ia3", "prompt_tuning", "prefix_tuning", "bitfit", "none", "frozen")
+
+
+@dataclass
+class PeftSpec:
+    """Which parameter-efficient method to apply, and its settings.
+
+    Attributes:
+        method: one of ``PEFT_METHODS``.
+        r: LoRA rank.
+        alpha: LoRA scaling numerator (``lora_alpha``).
+        dropout: LoRA dropout.
+        target_modules: module names to adapt (LoRA, IA3); None lets peft pick its default
+            for the architecture, ``"all-linear"`` adapts every linear layer.
+        use_dora: LoRA with weight decomposition (DoRA).
+        use_rslora: rank-stabilised LoRA scaling (alpha / sqrt(r)).
+        num_virtual_tokens: prompt / prefix length for prompt and prefix tuning.
+    """
+
+    method: str = "lora"
+    r: int = field(default=8, metadata={"help": "LoRA rank"})
+    alpha: int = field(default=16, metadata={"help": "LoRA alpha"})
+    dropout: float = field(default=0.0, metadata={"help": "LoRA dropout"})
+    target_modules: list[str] | str | None = field(
+        default=None, metadata={"help": "modules to adapt; None = peft's default"}
+    )
+    use_dora: bool = field(default=False, metadata={"help": "DoRA"})
+    use_rslora: bool = field(default=False, metadata={"help": "rank-stabilised LoRA"})
+    num_virtual_tokens: int = field(default=8, metadata={"help": "prompt/prefix tuning length"})
+
+    def __post_init__(self) -> None:
+        if self.method not in PEFT_METHODS:
+            raise ValueError(f"unknown PEFT method {self.method!r}; expected one of {PEFT_METHODS}")
+        for name in ("r", "alpha", "num_virtual_tokens"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"PEFT {name} must be >= 1, got {getattr(self, name)!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"PEFT dropout must be in [0, 1), got {self.dropout!r}")
+
+
+def apply_peft(model: nn.Module, spec: PeftSpec | str, causal: bool = False) -> nn.Module:
+    """Wrap or freeze ``model`` so that only the method's parameters train.
+
+    Args:
+        model: a ``transformers`` model.
+        spec: the method (a name takes the default settings).
+        causal: the model is a causal LM (peft task type ``CAUSAL_LM``), else an encoder
+            (``FEATURE_EXTRACTION``).
+
+    Returns:
+        A ``peft.PeftModel`` for peft's methods, else ``model`` itself with
+        ``requires_grad`` set.
+
+    Raises:
+        ValueError: BitFit on a model without bias terms.
+    """
+    spec = PeftSpec(spec) if isinstance(spec, str) else spec
+    if spec.method in ("none", "frozen", "bitfit"):
+        for name, parameter in model.named_parameters():
+            trains = spec.method == "none" or (spec.method == "bitfit" and _is_bias(name))
+            parameter.requires_grad_(trains)
+        if spec.method == "bitfit" and not any(p.requires_grad for p in model.parameters()):
+            raise ValueError(
+                f"BitFit trains bias terms, and {type(model).__name__} has none: choose "
+                "another PEFT method"
+            )
+        return model
+    import peft
+
+    task_type = peft.TaskType.CAUSAL_LM if causal else peft.TaskType.FEATURE_EXTRACTION
+    config: Any
+    if spec.method == "lora":
+        config = peft.LoraConfig(
+            task_type=task_type,
+            r=spec.r,
+            lora_alpha=spec.alpha,
+            lora_dropout=spec.dropout,
+            target_modules=spec.target_modules,
+            use_dora=spec.use_dora,
+            use_rslora=spec.use_rslora,
+        )
+    elif spec.method == "ia3":
+        config = peft.IA3Config(task_type=task_type, target_modules=spec.target_modules)
+    elif spec.method == "prompt_tuning":
+        config = peft.PromptTuningConfig(
+            task_type=task_type, num_virtual_tokens=spec.num_virtual_tokens
+        )
+    else:
+        config = peft.PrefixTuningConfig(
+            task_type=task_type, num_virtual_tokens=spec.num_virtual_tokens
+        )
+    return peft.get_peft_model(model, config)
+
+
+def trainable_parameters(model: nn.Module) -> tuple[int, int]:
+    """``(trainable, total)`` parameter counts."""
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return trainable, sum(p.numel() for p in model.parameters())
+
+
+@contextmanager
+def adapters_disabled(model: nn.Module) -> Iterator[nn.Module]:
+    """The base model inside ``model``, adapters off: the reference policy, no weight copy.
+
+    Yields the module to call: for LoRA and IA3 the same model with its adapter layers
+    switched off, for prompt and prefix tuning the wrapped base model (no virtual tokens).
+    For ``none``, ``frozen`` and ``bitfit`` there is nothing to switch off: it yields
+    ``model`` (whose weights may have changed; such runs need their own reference).
+    """
+    config = getattr(model, "active_peft_config", None)
+    if config is not None and config.is_prompt_learning:
+        yield model.get_base_model()
+    elif hasattr(model, "disable_adapter"):
+        with model.disable_adapter():
+            yield model
+    else:
+        yield model
+
+
+def _is_bias(name: str) -> bool:
+    return name.endswith(".bias") or name == "bias"
