@@ -35,6 +35,8 @@ def evaluate(
         extractive summarization.
     """
     env = gym.make(env_id, split=split, **env_kwargs) if isinstance(env_id, str) else env_id
+    if hasattr(agent, "check_env"):
+        agent.check_env(env)  # e.g. a policy built for other tags than the env's
     size = len(env.unwrapped.corpus)
     finals, returns = [], []
     for index in range(size if limit is None else min(limit, size)):

@@ -1,0 +1,294 @@
+"""A tagging policy for TextNER-v0: encoder + PEFT + tag head + value head.
+
+The encoder reads a sentence ONCE per episode: its word states (the hidden state of each
+word's first sub-word) are cached, and every step only applies the small heads to the current
+word, optionally conditioned on the previous tag. The one-shot path (:meth:`forward_words`)
+scores every position of a batch of sentences at once for learners and the supervised
+baseline; per-step acting gives the same logits.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from agents.backbones import Backbone, load_backbone
+from agents.peft_heads import PeftSpec, apply_peft, trainable_parameters
+from agents.protocol import BaseAgent
+from textenvs.data.tokenize import word_tokenize
+
+CONFIG_FILE = "policy_config.json"
+HEADS_FILE = "heads.safetensors"
+
+
+class TaggingPolicy(nn.Module, BaseAgent):
+    """Tag words with an encoder's first-sub-word states and a linear head.
+
+    Args:
+        backbone: the encoder and its tokenizer (e.g. ``load_backbone("minilm")``).
+        tag_names: the env's tags in action order (``env.unwrapped.tag_names``).
+        peft: the parameter-efficient method (see :mod:`agents.peft_heads`).
+        condition_on_previous_tag: add a learned embedding of the previous tag (or of the
+            sentence start) to the word state before the heads.
+        max_tokens: sub-word tokens per sentence the encoder reads; words past it get a zero
+            state.
+    """
+
+    def __init__(
+        self,
+        backbone: Backbone,
+        tag_names: tuple[str, ...] | list[str],
+        peft: PeftSpec | str = "lora",
+        condition_on_previous_tag: bool = False,
+        max_tokens: int = 256,
+    ) -> None:
+        super().__init__()
+        if backbone.kind != "encoder":
+            raise ValueError(f"a TaggingPolicy needs an encoder backbone, got {backbone.kind}")
+        if not getattr(backbone.tokenizer, "is_fast", False):
+            raise ValueError("a TaggingPolicy needs a fast tokenizer (it aligns words to tokens)")
+        self.backbone_name = backbone.name
+        self.peft_spec = PeftSpec(peft) if isinstance(peft, str) else peft
+        self.tokenizer = backbone.tokenizer
+        self.encoder = apply_peft(backbone.model, self.peft_spec)
+        self.tag_names = tuple(tag_names)
+        self.condition_on_previous_tag = condition_on_previous_tag
+        self.max_tokens = max_tokens
+        hidden = backbone.hidden_size
+        n_tags = len(self.tag_names)
+        self.previous_tag = nn.Embedding(n_tags + 1, hidden) if condition_on_previous_tag else None
+        self.tag_head = nn.Linear(hidden, n_tags)
+        self.value_head = nn.Linear(hidden, 1)
+        self.encoder_calls = 0
+        self.merged = False
+        self._cache: dict[int, tuple[Any, torch.Tensor]] = {}
+
+    # -- the one-shot path -------------------------------------------------------------------
+
+    def encode_words(self, sentences: list[list[str]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run the encoder once on a batch of sentences.
+
+        Returns:
+            ``(word_states, word_mask)``: ``(batch, max_words, hidden)`` first-sub-word states
+            (zeros for words past ``max_tokens``) and a ``(batch, max_words)`` bool mask.
+        """
+        self.encoder_calls += 1
+        batch = self.tokenizer(
+            sentences,
+            is_split_into_words=True,
+            truncation=True,
+            max_length=self.max_tokens,
+            padding=True,
+            return_tensors="pt",
+        )
+        device = self.tag_head.weight.device
+        hidden = self.encoder(
+            input_ids=batch["input_ids"].to(device),
+            attention_mask=batch["attention_mask"].to(device),
+        ).last_hidden_state
+        hidden = hidden[:, -batch["input_ids"].shape[1] :]  # drop prompt-tuning virtual tokens
+        max_words = max(len(s) for s in sentences)
+        first = torch.full((len(sentences), max_words), -1, dtype=torch.long)
+        for row in range(len(sentences)):
+            for token, word in enumerate(batch.word_ids(row)):
+                if word is not None and first[row, word] < 0:
+                    first[row, word] = token
+        gathered = hidden.gather(
+            1, first.clamp(min=0).to(device)[..., None].expand(-1, -1, hidden.shape[-1])
+        )
+        found = (first >= 0).to(device)
+        word_states = gathered * found[..., None]
+        lengths = torch.tensor([len(s) for s in sentences])
+        word_mask = (torch.arange(max_words)[None, :] < lengths[:, None]).to(device)
+        return word_states, word_mask
+
+    def heads(
+        self, word_states: torch.Tensor, previous_tags: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Tag logits and values from word states (``previous_tags``: -1 = sentence start)."""
+        if self.previous_tag is not None:
+            if previous_tags is None:
+                raise ValueError("this policy conditions on the previous tag: pass previous_tags")
+            index = torch.where(previous_tags < 0, len(self.tag_names), previous_tags)
+            word_states = word_states + self.previous_tag(index)
+        return self.tag_head(word_states), self.value_head(word_states).squeeze(-1)
+
+    def forward_words(
+        self, sentences: list[list[str]], previous_tags: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Score every position of a batch at once: ``(logits, values, word_mask)``.
+
+        ``previous_tags`` (``(batch, max_words)``, -1 at the start) are the tags the episode
+        chose, for a policy conditioned on them (teacher forcing in the supervised baseline).
+        """
+        word_states, word_mask = self.encode_words(sentences)
+        logits, values = self.heads(word_states, previous_tags)
+        return logits, values, word_mask
+
+    # -- acting ------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def act(self, observation: dict[str, Any], info: dict[str, Any], mask: np.ndarray) -> int:
+        """The most likely valid tag of the current word (greedy; learners sample)."""
+        logits = self.step_logits([observation], [info], np.asarray(mask)[None])[0]
+        return int(logits.argmax())
+
+    @torch.no_grad()
+    def act_batch(
+        self, observations: dict[str, np.ndarray], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> np.ndarray:
+        """Greedy valid tags for a vector env's current words (new sentences encoded together)."""
+        split = [{k: v[i] for k, v in observations.items()} for i in range(len(infos))]
+        return self.step_logits(split, infos, masks).argmax(-1).cpu().numpy()
+
+    def step_logits(
+        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> torch.Tensor:
+        """Masked tag logits of each episode's current word, encoding only new sentences.
+
+        Episode ``i`` is identified by its reset ``info`` object: a new one means a new
+        sentence, encoded (with the other new ones, in one batch) and cached.
+        """
+        if masks.shape[-1] != len(self.tag_names):
+            raise ValueError(
+                f"the env has {masks.shape[-1]} actions but this policy has "
+                f"{len(self.tag_names)} tags {self.tag_names}: build it with the env's tag_names"
+            )
+        new = [i for i, info in enumerate(infos) if self._cache.get(i, (None,))[0] is not info]
+        if new:
+            states, _ = self.encode_words([list(infos[i]["words"]) for i in new])
+            for row, i in enumerate(new):
+                self._cache[i] = (infos[i], states[row])
+        # A vector env's terminal observation points past the last word; its action is
+        # ignored (the sub-env resets on the next step), so any word state will do.
+        positions = [
+            min(int(o["position"]), self._cache[i][1].shape[0] - 1)
+            for i, o in enumerate(observations)
+        ]
+        current = torch.stack([self._cache[i][1][p] for i, p in enumerate(positions)])
+        previous = None
+        if self.previous_tag is not None:
+            previous = torch.tensor(
+                [int(o["tags"][p - 1]) if p > 0 else -1 for o, p in zip(observations, positions)]
+            )
+        logits, _ = self.heads(current, previous)
+        valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=logits.device)
+        return logits.masked_fill(~valid, float("-inf"))
+
+    def check_env(self, env: gym.Env) -> None:
+        """Fail clearly if ``env``'s tags are not this policy's."""
+        env_tags = tuple(getattr(env.unwrapped, "tag_names", ()))
+        if env_tags != self.tag_names:
+            raise ValueError(
+                f"this policy was built for tags {self.tag_names}, but the env has {env_tags}"
+            )
+
+    # -- deployment --------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def predict(self, texts: list[str] | list[list[str]]) -> list[list[str]]:
+        """Tags for new text: raw strings (word-tokenized here) or lists of words.
+
+        Decodes left to right, greedily, keeping the tags valid IOB2.
+        """
+        sentences = [word_tokenize(t) if isinstance(t, str) else list(t) for t in texts]
+        word_states, _ = self.encode_words(sentences)
+        valid = _iob2_transitions(self.tag_names)
+        results = []
+        for row, words in enumerate(sentences):
+            previous, tags = -1, []
+            for position in range(len(words)):
+                prev = torch.tensor([previous]) if self.previous_tag is not None else None
+                logits, _ = self.heads(word_states[row, position][None], prev)
+                logits = logits[0].masked_fill(~valid[previous], float("-inf"))
+                previous = int(logits.argmax())
+                tags.append(self.tag_names[previous])
+            results.append(tags)
+        return results
+
+    def trainable_parameters(self) -> tuple[int, int]:
+        """``(trainable, total)`` parameter counts, heads included."""
+        return trainable_parameters(self)
+
+    def save(self, directory: str | Path) -> None:
+        """Save the adapter (or trained encoder weights), the heads and a config JSON."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        trained = {
+            n: p.detach().cpu().contiguous()
+            for n, p in self.encoder.named_parameters()
+            if p.requires_grad or self.merged  # a merged encoder is saved whole
+        }
+        save_file(trained, str(directory / "encoder_trained.safetensors"))
+        heads = {
+            n: p.detach().cpu().contiguous()
+            for n, p in self.named_parameters()
+            if not n.startswith("encoder.")
+        }
+        save_file(heads, str(directory / HEADS_FILE))
+        config = {
+            "policy": "TaggingPolicy",
+            "backbone": self.backbone_name,
+            "peft": vars(self.peft_spec),
+            "tag_names": list(self.tag_names),
+            "condition_on_previous_tag": self.condition_on_previous_tag,
+            "max_tokens": self.max_tokens,
+            "merged": self.merged,
+        }
+        (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | Path, backbone: Backbone | None = None) -> TaggingPolicy:
+        """Rebuild a saved policy (loading its backbone by name unless one is given)."""
+        directory = Path(directory)
+        try:
+            config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise ValueError(f"{directory}: not a saved TaggingPolicy ({error})") from None
+        policy = cls(
+            backbone or load_backbone(config["backbone"]),
+            config["tag_names"],
+            PeftSpec(**config["peft"]),
+            config["condition_on_previous_tag"],
+            config["max_tokens"],
+        )
+        trained = load_file(str(directory / "encoder_trained.safetensors"))
+        missing = set(trained) - {n for n, _ in policy.encoder.named_parameters()}
+        if missing:
+            raise ValueError(f"{directory}: saved encoder weights {sorted(missing)[:3]} do not fit")
+        policy.encoder.load_state_dict(trained, strict=False)
+        policy.merged = config.get("merged", False)
+        policy.load_state_dict(load_file(str(directory / HEADS_FILE)), strict=False)
+        return policy
+
+    def merge(self) -> TaggingPolicy:
+        """Fold LoRA / IA3 weights into the encoder (for deployment); returns self."""
+        if self.peft_spec.method not in ("lora", "ia3"):
+            raise ValueError(
+                f"only LoRA and IA3 adapters can be merged, not {self.peft_spec.method}"
+            )
+        self.encoder = self.encoder.merge_and_unload()
+        self.peft_spec = PeftSpec("frozen")
+        self.merged = True
+        return self
+
+
+def _iob2_transitions(tag_names: tuple[str, ...]) -> torch.Tensor:
+    """``valid[previous + 1?]``: row ``p`` (or -1 = start) -> tags valid after it, IOB2."""
+    n = len(tag_names)
+    valid = torch.ones(n + 1, n, dtype=torch.bool)
+    for previous in range(-1, n):
+        prev_type = (
+            tag_names[previous][2:] if previous >= 0 and tag_names[previous] != "O" else None
+        )
+        for tag, name in enumerate(tag_names):
+            if name.startswith("I-") and name[2:] != prev_type:
+                valid[previous, tag] = False
+    return valid

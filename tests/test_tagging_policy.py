@@ -1,0 +1,162 @@
+"""TaggingPolicy on a tiny random encoder: caching, one-shot equality, masks, save/load, merge."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from agents import evaluate
+from agents.backbones import tiny_backbone
+from agents.tagging_policy import TaggingPolicy
+from textenvs.data.tags import first_iob2_violation
+
+
+def make_policy(peft: str = "lora", **kwargs) -> TaggingPolicy:  # type: ignore[no-untyped-def]
+    torch.manual_seed(0)
+    tag_names = gym.make("TextNER-v0").unwrapped.tag_names
+    return TaggingPolicy(tiny_backbone("encoder"), tag_names, peft, **kwargs)
+
+
+def train_a_little(policy: TaggingPolicy) -> None:
+    """Move every trainable parameter, so that adapters and heads are not at their init."""
+    sentences = [s.words for s in gym.make("TextNER-v0").unwrapped.corpus.sentences[:4]]
+    logits, values, mask = policy.forward_words([list(w) for w in sentences])
+    optimizer = torch.optim.SGD([p for p in policy.parameters() if p.requires_grad], lr=0.5)
+    (logits[mask].logsumexp(-1).sum() + values[mask].sum()).backward()
+    optimizer.step()
+
+
+def test_encoder_runs_once_per_sentence_and_steps_match_one_shot() -> None:
+    policy = make_policy()
+    train_a_little(policy)
+    env = gym.make("TextNER-v0", split="validation")
+    for index in range(5):
+        calls = policy.encoder_calls
+        obs, info = env.reset(options={"index": index})
+        step_logits, done = [], False
+        while not done:
+            mask = np.ones(len(policy.tag_names), dtype=bool)  # unmasked, to compare raw logits
+            step_logits.append(policy.step_logits([obs], [info], mask[None])[0])
+            obs, _, terminated, truncated, _ = env.step(
+                policy.act(obs, info, env.unwrapped.action_masks())
+            )
+            done = terminated or truncated
+        assert policy.encoder_calls == calls + 1  # one encoder call for the whole sentence
+        with torch.no_grad():
+            one_shot, _, _ = policy.forward_words([info["words"]])
+        assert torch.allclose(torch.stack(step_logits), one_shot[0, : len(step_logits)], atol=1e-6)
+
+
+def test_previous_tag_conditioning_matches_teacher_forcing() -> None:
+    policy = make_policy(condition_on_previous_tag=True)
+    env = gym.make("TextNER-v0")
+    obs, info = env.reset(seed=1)
+    logits, chosen, done = [], [], False
+    while not done:
+        step = policy.step_logits([obs], [info], env.unwrapped.action_masks()[None])[0]
+        logits.append(step)
+        chosen.append(int(step.argmax()))
+        obs, _, terminated, truncated, _ = env.step(chosen[-1])
+        done = terminated or truncated
+    previous = torch.tensor([[-1, *chosen[:-1]]])
+    with torch.no_grad():
+        one_shot, _, _ = policy.forward_words([info["words"]], previous)
+    masks = torch.isfinite(torch.stack(logits))
+    assert torch.allclose(torch.stack(logits)[masks], one_shot[0, : len(logits)][masks], atol=1e-6)
+
+
+def test_batched_acting_encodes_new_sentences_together() -> None:
+    policy = make_policy()
+    envs = gym.make_vec("TextNER-v0", num_envs=4)
+    obs, infos = envs.reset(seed=0)
+    episode_infos = [{"words": infos["words"][i]} for i in range(4)]
+    calls, started_episodes = policy.encoder_calls, []
+    for _ in range(30):
+        actions = policy.act_batch(obs, episode_infos, envs.unwrapped.action_masks())
+        assert envs.unwrapped.action_masks()[np.arange(4), actions].all()
+        obs, _, _, _, infos = envs.step(actions)
+        new = np.flatnonzero(infos.get("_words", np.zeros(4, bool)))
+        for i in new:
+            episode_infos[i] = {"words": infos["words"][i]}
+        if new.size:
+            started_episodes.append(new.tolist())
+    # One encoder call for the first four sentences, then one per step where some started,
+    # however many started together.
+    assert started_episodes and max(len(new) for new in started_episodes) >= 1
+    assert policy.encoder_calls - calls == 1 + len(started_episodes)
+
+
+def test_acting_respects_masks_and_evaluates() -> None:
+    policy = make_policy()
+    env = gym.make("TextNER-v0", split="validation", reward="f1")
+    for index in range(10):
+        obs, info = env.reset(options={"index": index})
+        done = False
+        while not done:
+            obs, _, terminated, truncated, final = env.step(
+                policy.act(obs, info, env.unwrapped.action_masks())
+            )
+            done = terminated or truncated
+        assert first_iob2_violation(final["pred_tags"]) is None
+    metrics = evaluate(policy, "TextNER-v0", split="validation", limit=10)
+    assert 0.0 <= metrics["f1"] <= 1.0
+
+
+def test_other_tag_names_fail_clearly() -> None:
+    backbone = tiny_backbone("encoder")
+    policy = TaggingPolicy(backbone, ["O", "B-PER", "I-PER"])
+    with pytest.raises(ValueError, match=r"built for tags .* but the env has"):
+        evaluate(policy, "TextNER-v0", limit=1)
+    env = gym.make("TextNER-v0")
+    obs, info = env.reset(seed=0)
+    with pytest.raises(ValueError, match="the env has 9 actions but this policy has 3 tags"):
+        policy.act(obs, info, env.unwrapped.action_masks())
+
+
+@pytest.mark.parametrize("peft", ["lora", "bitfit", "prompt_tuning"])
+def test_save_load_gives_identical_outputs(tmp_path, peft: str) -> None:  # type: ignore[no-untyped-def]
+    policy = make_policy(peft)
+    train_a_little(policy)
+    policy.save(tmp_path)
+    loaded = TaggingPolicy.load(tmp_path, backbone=tiny_backbone("encoder"))
+    words = [["Ann", "flew", "to", "Rome", "."], ["Acme", "rose"]]
+    with torch.no_grad():
+        before, after = policy.forward_words(words), loaded.forward_words(words)
+    for a, b in zip(before, after):
+        assert torch.equal(a, b)
+    assert loaded.predict(["Ann flew to Rome ."]) == policy.predict(["Ann flew to Rome ."])
+
+
+def test_merge_keeps_logits(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    policy = make_policy("lora")
+    train_a_little(policy)
+    words = [["Ann", "flew", "to", "Rome", "."]]
+    with torch.no_grad():
+        before = policy.forward_words(words)[0]
+        merged = policy.merge()
+        assert torch.allclose(merged.forward_words(words)[0], before, atol=1e-5)
+    merged.save(tmp_path)
+    with torch.no_grad():
+        reloaded = TaggingPolicy.load(tmp_path, backbone=tiny_backbone("encoder")).forward_words(
+            words
+        )[0]
+    assert torch.allclose(reloaded, before, atol=1e-5)
+    with pytest.raises(ValueError, match="only LoRA and IA3 adapters can be merged"):
+        make_policy("prompt_tuning").merge()
+
+
+def test_predict_gives_valid_iob2_for_raw_text() -> None:
+    tags = make_policy().predict(["Maria Lopez flew to Paris on Monday .", ["Acme", "rose"]])
+    assert [len(t) for t in tags] == [8, 2]
+    assert all(first_iob2_violation(t) is None for t in tags)
+
+
+def test_trainable_parameter_report() -> None:
+    policy = make_policy("lora")
+    trainable, total = policy.trainable_parameters()
+    head_params = sum(
+        p.numel() for n, p in policy.named_parameters() if not n.startswith("encoder.")
+    )
+    assert head_params < trainable < total / 2
