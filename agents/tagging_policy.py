@@ -9,26 +9,20 @@ baseline; per-step acting gives the same logits.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 
-from agents.backbones import Backbone, load_backbone
-from agents.peft_heads import PeftSpec, apply_peft, trainable_parameters
-from agents.protocol import BaseAgent
+from agents.backbones import Backbone
+from agents.peft_heads import PeftSpec
+from agents.policy_base import PeftPolicy
 from textenvs.data.tokenize import word_tokenize
 
-CONFIG_FILE = "policy_config.json"
-HEADS_FILE = "heads.safetensors"
 
-
-class TaggingPolicy(nn.Module, BaseAgent):
+class TaggingPolicy(PeftPolicy):
     """Tag words with an encoder's first-sub-word states and a linear head.
 
     Args:
@@ -54,10 +48,7 @@ class TaggingPolicy(nn.Module, BaseAgent):
             raise ValueError(f"a TaggingPolicy needs an encoder backbone, got {backbone.kind}")
         if not getattr(backbone.tokenizer, "is_fast", False):
             raise ValueError("a TaggingPolicy needs a fast tokenizer (it aligns words to tokens)")
-        self.backbone_name = backbone.name
-        self.peft_spec = PeftSpec(peft) if isinstance(peft, str) else peft
-        self.tokenizer = backbone.tokenizer
-        self.encoder = apply_peft(backbone.model, self.peft_spec)
+        self._init_transformer(backbone, peft)
         self.tag_names = tuple(tag_names)
         self.condition_on_previous_tag = condition_on_previous_tag
         self.max_tokens = max_tokens
@@ -67,7 +58,6 @@ class TaggingPolicy(nn.Module, BaseAgent):
         self.tag_head = nn.Linear(hidden, n_tags)
         self.value_head = nn.Linear(hidden, 1)
         self.encoder_calls = 0
-        self.merged = False
         self._cache: dict[int, tuple[Any, torch.Tensor]] = {}
 
     # -- the one-shot path -------------------------------------------------------------------
@@ -89,7 +79,7 @@ class TaggingPolicy(nn.Module, BaseAgent):
             return_tensors="pt",
         )
         device = self.tag_head.weight.device
-        hidden = self.encoder(
+        hidden = self.transformer(
             input_ids=batch["input_ids"].to(device),
             attention_mask=batch["attention_mask"].to(device),
         ).last_hidden_state
@@ -213,71 +203,13 @@ class TaggingPolicy(nn.Module, BaseAgent):
             results.append(tags)
         return results
 
-    def trainable_parameters(self) -> tuple[int, int]:
-        """``(trainable, total)`` parameter counts, heads included."""
-        return trainable_parameters(self)
-
-    def save(self, directory: str | Path) -> None:
-        """Save the adapter (or trained encoder weights), the heads and a config JSON."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        trained = {
-            n: p.detach().cpu().contiguous()
-            for n, p in self.encoder.named_parameters()
-            if p.requires_grad or self.merged  # a merged encoder is saved whole
-        }
-        save_file(trained, str(directory / "encoder_trained.safetensors"))
-        heads = {
-            n: p.detach().cpu().contiguous()
-            for n, p in self.named_parameters()
-            if not n.startswith("encoder.")
-        }
-        save_file(heads, str(directory / HEADS_FILE))
-        config = {
-            "policy": "TaggingPolicy",
-            "backbone": self.backbone_name,
-            "peft": vars(self.peft_spec),
+    def policy_arguments(self) -> dict[str, Any]:
+        """The arguments that rebuild this policy (see :meth:`PeftPolicy.save`)."""
+        return {
             "tag_names": list(self.tag_names),
             "condition_on_previous_tag": self.condition_on_previous_tag,
             "max_tokens": self.max_tokens,
-            "merged": self.merged,
         }
-        (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2), encoding="utf-8")
-
-    @classmethod
-    def load(cls, directory: str | Path, backbone: Backbone | None = None) -> TaggingPolicy:
-        """Rebuild a saved policy (loading its backbone by name unless one is given)."""
-        directory = Path(directory)
-        try:
-            config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise ValueError(f"{directory}: not a saved TaggingPolicy ({error})") from None
-        policy = cls(
-            backbone or load_backbone(config["backbone"]),
-            config["tag_names"],
-            PeftSpec(**config["peft"]),
-            config["condition_on_previous_tag"],
-            config["max_tokens"],
-        )
-        trained = load_file(str(directory / "encoder_trained.safetensors"))
-        missing = set(trained) - {n for n, _ in policy.encoder.named_parameters()}
-        if missing:
-            raise ValueError(f"{directory}: saved encoder weights {sorted(missing)[:3]} do not fit")
-        policy.encoder.load_state_dict(trained, strict=False)
-        policy.merged = config.get("merged", False)
-        policy.load_state_dict(load_file(str(directory / HEADS_FILE)), strict=False)
-        return policy
-
-    def merge(self) -> TaggingPolicy:
-        """Fold LoRA / IA3 weights into the encoder (for deployment); returns self."""
-        if self.peft_spec.method not in ("lora", "ia3"):
-            raise ValueError(
-                f"only LoRA and IA3 adapters can be merged, not {self.peft_spec.method}"
-            )
-        self.encoder = self.encoder.merge_and_unload()
-        self.peft_spec = PeftSpec("frozen")
-        self.merged = True
-        return self
 
 
 def _iob2_transitions(tag_names: tuple[str, ...]) -> torch.Tensor:

@@ -97,7 +97,7 @@ def main() -> None:
     print(f"{'naive':<8} {naive_calls:>14,} {naive_time:>9.1f}")
 
     backbone_only = tensor_bytes(load_backbone(args.backbone).model)
-    with adapters_disabled(cached.encoder) as reference:
+    with adapters_disabled(cached.transformer) as reference:
         shared = tensor_bytes(cached, reference)
     separate = tensor_bytes(cached, copy.deepcopy(load_backbone(args.backbone).model))
     print(

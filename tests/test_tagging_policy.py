@@ -157,6 +157,6 @@ def test_trainable_parameter_report() -> None:
     policy = make_policy("lora")
     trainable, total = policy.trainable_parameters()
     head_params = sum(
-        p.numel() for n, p in policy.named_parameters() if not n.startswith("encoder.")
+        p.numel() for n, p in policy.named_parameters() if not n.startswith("transformer.")
     )
     assert head_params < trainable < total / 2

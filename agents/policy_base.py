@@ -1,0 +1,119 @@
+"""What every PEFT policy shares: the wrapped transformer, save / load, merge, parameter counts.
+
+A saved policy is a folder with ``transformer_trained.safetensors`` (the adapter, or whatever
+of the backbone trains), ``heads.safetensors`` (the policy's own layers) and
+``policy_config.json`` (the policy class, the backbone's name, the PEFT spec and the policy's
+arguments), so ``load`` rebuilds it from the embedded or hub backbone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from agents.backbones import Backbone, load_backbone
+from agents.peft_heads import PeftSpec, apply_peft, trainable_parameters
+from agents.protocol import BaseAgent
+
+CONFIG_FILE = "policy_config.json"
+TRANSFORMER_FILE = "transformer_trained.safetensors"
+HEADS_FILE = "heads.safetensors"
+Policy = TypeVar("Policy", bound="PeftPolicy")
+
+
+class PeftPolicy(nn.Module, BaseAgent):
+    """A transformer backbone with a PEFT method applied, plus the subclass's heads.
+
+    Subclasses call :meth:`_init_transformer` in their ``__init__`` and return their
+    constructor arguments (besides ``backbone`` and ``peft``) from :meth:`policy_arguments`.
+    """
+
+    transformer: nn.Module
+
+    def _init_transformer(self, backbone: Backbone, peft: PeftSpec | str) -> None:
+        self.backbone_name = backbone.name
+        self.tokenizer = backbone.tokenizer
+        self.peft_spec = PeftSpec(peft) if isinstance(peft, str) else peft
+        self.transformer = apply_peft(
+            backbone.model, self.peft_spec, causal=backbone.kind == "causal"
+        )
+        self.merged = False
+
+    def policy_arguments(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this policy, JSON-serialisable."""
+        raise NotImplementedError
+
+    def trainable_parameters(self) -> tuple[int, int]:
+        """``(trainable, total)`` parameter counts, heads included."""
+        return trainable_parameters(self)
+
+    def save(self, directory: str | Path) -> None:
+        """Save the trained transformer weights (the adapter), the heads and the config."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        trained = {
+            name: parameter.detach().cpu().contiguous()
+            for name, parameter in self.transformer.named_parameters()
+            if parameter.requires_grad or self.merged  # a merged transformer is saved whole
+        }
+        save_file(trained, str(directory / TRANSFORMER_FILE))
+        heads = {
+            name: parameter.detach().cpu().contiguous()
+            for name, parameter in self.named_parameters()
+            if not name.startswith("transformer.")
+        }
+        save_file(heads, str(directory / HEADS_FILE))
+        config = {
+            "policy": type(self).__name__,
+            "backbone": self.backbone_name,
+            "peft": vars(self.peft_spec),
+            "merged": self.merged,
+            "arguments": self.policy_arguments(),
+        }
+        (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls: type[Policy], directory: str | Path, backbone: Backbone | None = None) -> Policy:
+        """Rebuild a saved policy, loading its backbone by name unless one is given.
+
+        Raises:
+            ValueError: not a saved policy of this class, or weights that do not fit.
+        """
+        directory = Path(directory)
+        try:
+            config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+            trained = load_file(str(directory / TRANSFORMER_FILE))
+            heads = load_file(str(directory / HEADS_FILE))
+        except (OSError, json.JSONDecodeError) as error:
+            raise ValueError(f"{directory}: not a saved {cls.__name__} ({error})") from None
+        if config.get("policy") != cls.__name__:
+            raise ValueError(f"{directory} holds a {config.get('policy')}, not a {cls.__name__}")
+        policy = cls(
+            backbone or load_backbone(config["backbone"]),
+            peft=PeftSpec(**config["peft"]),
+            **config["arguments"],
+        )
+        unknown = set(trained) - {name for name, _ in policy.transformer.named_parameters()}
+        if unknown:
+            raise ValueError(
+                f"{directory}: saved weights {sorted(unknown)[:3]} do not fit the backbone"
+            )
+        policy.transformer.load_state_dict(trained, strict=False)
+        policy.load_state_dict(heads, strict=False)
+        policy.merged = config.get("merged", False)
+        return policy
+
+    def merge(self: Policy) -> Policy:
+        """Fold LoRA / IA3 weights into the transformer, for deployment; returns self."""
+        if self.peft_spec.method not in ("lora", "ia3"):
+            raise ValueError(
+                f"only LoRA and IA3 adapters can be merged, not {self.peft_spec.method}"
+            )
+        self.transformer = self.transformer.merge_and_unload()
+        self.peft_spec = PeftSpec("frozen")
+        self.merged = True
+        return self
