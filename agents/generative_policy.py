@@ -1,0 +1,221 @@
+"""A generative policy for TextSummarization-v0 and any text generation env.
+
+A causal LM with a PEFT method and a value head. Acting samples the next token (temperature,
+top-k, top-p) and keeps the episode's KV cache, so each step feeds one new token instead of
+the whole sequence. Learners get the log-probabilities and values of whole completions in one
+pass (:meth:`sequence_logprobs`); the KL reference is the same model with its adapters
+disabled (``reference=True``): one copy of the weights, never a deep copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+from transformers.generation.logits_process import (
+    LogitsProcessorList,
+    TemperatureLogitsWarper,
+    TopKLogitsWarper,
+    TopPLogitsWarper,
+)
+
+from agents.backbones import Backbone
+from agents.peft_heads import PeftSpec, adapters_disabled
+from agents.policy_base import PeftPolicy
+
+
+class GenerativePolicy(PeftPolicy):
+    r"""Write completions token by token with a causal LM.
+
+    Args:
+        backbone: a causal backbone (e.g. ``load_backbone("smollm2")``); the env must use the
+            same tokenizer (``gym.make(..., tokenizer=policy.tokenizer)``).
+        peft: the parameter-efficient method (see :mod:`agents.peft_heads`).
+        prompt_template: how an episode's prompt becomes the model's context, with
+            ``{prompt}`` standing for it (e.g. ``"Headline for: {prompt}\\nHeadline:"``).
+        temperature: sampling temperature; 0 picks the most likely token.
+        top_k: sample among the ``top_k`` most likely tokens (0: all).
+        top_p: sample within the smallest set of probability ``top_p`` (1.0: all).
+        seed: seed of the sampling generator.
+    """
+
+    def __init__(
+        self,
+        backbone: Backbone,
+        peft: PeftSpec | str = "lora",
+        prompt_template: str = "{prompt}",
+        temperature: float = 1.0,
+        top_k: int = 0,
+        top_p: float = 1.0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        if backbone.kind != "causal":
+            raise ValueError(f"a GenerativePolicy needs a causal backbone, got {backbone.kind}")
+        if "{prompt}" not in prompt_template:
+            raise ValueError(f"prompt_template must contain {{prompt}}, got {prompt_template!r}")
+        if temperature < 0 or top_k < 0 or not 0.0 < top_p <= 1.0:
+            raise ValueError(
+                f"need temperature >= 0, top_k >= 0 and 0 < top_p <= 1; got {temperature}, "
+                f"{top_k}, {top_p}"
+            )
+        self._init_transformer(backbone, peft)
+        self.prompt_template = prompt_template
+        self.temperature, self.top_k, self.top_p, self.seed = temperature, top_k, top_p, seed
+        self.value_head = nn.Linear(backbone.hidden_size, 1)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.forward_calls = 0
+        self._episodes: dict[int, dict[str, Any]] = {}
+
+    def policy_arguments(self) -> dict[str, Any]:
+        """The arguments that rebuild this policy (see :meth:`PeftPolicy.save`)."""
+        return {
+            "prompt_template": self.prompt_template,
+            "temperature": self.temperature,
+            "top_k": self.top_k,
+            "top_p": self.top_p,
+            "seed": self.seed,
+        }
+
+    def prompt_ids(self, prompt: str) -> list[int]:
+        """The context token ids of one prompt."""
+        return self.tokenizer(self.prompt_template.format(prompt=prompt))["input_ids"]
+
+    # -- acting with the KV cache ------------------------------------------------------------
+
+    @torch.no_grad()
+    def act(self, observation: dict[str, Any], info: dict[str, Any], mask: np.ndarray) -> int:
+        """Sample the next token of the episode that started with ``info``."""
+        return self.act_batch(
+            {k: np.asarray(v)[None] for k, v in observation.items()}, [info], np.asarray(mask)[None]
+        )[0]
+
+    @torch.no_grad()
+    def act_batch(
+        self, observations: dict[str, np.ndarray], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> np.ndarray:
+        """Sample the next token of each episode, feeding each only the tokens it has not seen."""
+        if masks.shape[-1] != len(self.tokenizer):
+            raise ValueError(
+                f"the env has {masks.shape[-1]} actions but this policy's tokenizer has "
+                f"{len(self.tokenizer)} tokens: make the env with tokenizer=policy.tokenizer"
+            )
+        tokens = []
+        for i, info in enumerate(infos):
+            generated = observations["generated_ids"][i][observations["generated_mask"][i] > 0]
+            logits = self._next_logits(i, info, generated.tolist())
+            valid = torch.as_tensor(np.asarray(masks[i], dtype=bool))
+            tokens.append(self.sample(logits.masked_fill(~valid, float("-inf"))))
+        return np.array(tokens, dtype=np.int64)
+
+    def _next_logits(self, slot: int, info: dict[str, Any], generated: list[int]) -> torch.Tensor:
+        """Next-token logits of the episode in ``slot``, feeding only what the cache lacks."""
+        episode = self._episodes.get(slot)
+        if episode is None or episode["info"] is not info:  # a new episode: read its prompt
+            episode = {"info": info, "seen": 0, "cache": None}
+            self._episodes[slot] = episode
+            new = self.prompt_ids(info["prompt"]) + list(generated)
+        else:
+            new = list(generated[episode["seen"] :])
+        episode["seen"] = len(generated)
+        if new:
+            self.forward_calls += 1
+            output = self.transformer(
+                input_ids=torch.tensor([new]), past_key_values=episode["cache"], use_cache=True
+            )
+            episode["cache"], episode["logits"] = output.past_key_values, output.logits[0, -1]
+        return episode["logits"]
+
+    def sample(self, logits: torch.Tensor) -> int:
+        """One token from logits, with this policy's temperature, top-k and top-p."""
+        if self.temperature == 0:
+            return int(logits.argmax())
+        warpers = LogitsProcessorList([TemperatureLogitsWarper(self.temperature)])
+        if self.top_k:
+            warpers.append(TopKLogitsWarper(self.top_k))
+        if self.top_p < 1.0:
+            warpers.append(TopPLogitsWarper(self.top_p))
+        warped = warpers(None, logits[None].float())[0]
+        return int(torch.multinomial(warped.softmax(-1), 1, generator=self.generator))
+
+    # -- the one-shot path for learners -------------------------------------------------------
+
+    def sequence_logprobs(
+        self, prompts: list[str], completions: list[list[int]], reference: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Log-probabilities and values of completion tokens given prompts, in one pass.
+
+        Args:
+            prompts: the episodes' prompts.
+            completions: the token ids each episode wrote (EOS included if written).
+            reference: score with the adapters disabled (the KL reference policy).
+
+        Returns:
+            ``(logprobs, values, mask)``, each ``(batch, longest completion)``: the
+            log-probability of each written token, the value of the state before it, and
+            which positions hold a token.
+        """
+        contexts = [self.prompt_ids(p) for p in prompts]
+        sequences = [c + list(t) for c, t in zip(contexts, completions)]
+        width = max(len(s) for s in sequences)
+        pad = self.tokenizer.pad_token_id or 0
+        input_ids = torch.tensor([s + [pad] * (width - len(s)) for s in sequences])
+        attention = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in sequences])
+        if reference:
+            with adapters_disabled(self.transformer) as model:
+                output = model(
+                    input_ids=input_ids, attention_mask=attention, output_hidden_states=True
+                )
+        else:
+            output = self.transformer(
+                input_ids=input_ids, attention_mask=attention, output_hidden_states=True
+            )
+        logprobs = output.logits.log_softmax(-1)
+        values = self.value_head(output.hidden_states[-1]).squeeze(-1)
+        longest = max(len(t) for t in completions)
+        token_logprobs = torch.zeros(len(prompts), longest)
+        state_values = torch.zeros(len(prompts), longest)
+        mask = torch.zeros(len(prompts), longest, dtype=torch.bool)
+        for row, (context, written) in enumerate(zip(contexts, completions)):
+            # Token t of the completion is predicted at position len(context) + t - 1.
+            positions = torch.arange(len(context) - 1, len(context) - 1 + len(written))
+            token_logprobs[row, : len(written)] = logprobs[row, positions, torch.tensor(written)]
+            state_values[row, : len(written)] = values[row, positions]
+            mask[row, : len(written)] = True
+        return token_logprobs, state_values, mask
+
+    # -- checks and deployment ---------------------------------------------------------------
+
+    def check_env(self, env: gym.Env) -> None:
+        """Fail clearly if ``env`` does not use this policy's tokenizer."""
+        env_tokenizer = getattr(env.unwrapped, "tokenizer", None)
+        same = (
+            env_tokenizer is not None
+            and env_tokenizer.vocab_size == len(self.tokenizer)
+            and env_tokenizer.encode("The cat sat.")
+            == self.tokenizer.encode("The cat sat.", add_special_tokens=False)
+        )
+        if not same:
+            raise ValueError(
+                f"the env's tokenizer ({getattr(env_tokenizer, 'name', None)}) is not this "
+                f"policy's ({self.backbone_name}): make the env with tokenizer=policy.tokenizer"
+            )
+
+    @torch.no_grad()
+    def predict(self, prompts: list[str], max_new_tokens: int = 32) -> list[str]:
+        """Completions of new prompts (the deployment step), sampled as when acting."""
+        completions = []
+        eos = self.tokenizer.eos_token_id
+        for prompt in prompts:
+            self._episodes.pop(-1, None)
+            info, written = {"prompt": prompt}, []
+            for _ in range(max_new_tokens):
+                token = self.sample(self._next_logits(-1, info, written))
+                if token == eos:
+                    break
+                written.append(token)
+            completions.append(self.tokenizer.decode(written, skip_special_tokens=True))
+        return completions

@@ -1,0 +1,157 @@
+"""GenerativePolicy on a tiny random causal LM: KV cache, one-shot log-probs, reference, IO."""
+
+from __future__ import annotations
+
+import copy
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import textenvs  # noqa: F401
+from agents import evaluate
+from agents.backbones import tiny_backbone
+from agents.generative_policy import GenerativePolicy
+from textenvs.data.records import GenerationExample
+
+EXAMPLES = [
+    GenerationExample("Shares of Northwind rose on Tuesday.", ("Northwind shares rise",)),
+    GenerationExample("Rain closed the coast road.", ("Coast road closed",)),
+]
+
+
+def make_policy(peft: str = "lora", **kwargs) -> GenerativePolicy:  # type: ignore[no-untyped-def]
+    torch.manual_seed(0)
+    return GenerativePolicy(
+        tiny_backbone("causal"), peft, prompt_template="Sum: {prompt} ->", **kwargs
+    )
+
+
+def make_env(policy: GenerativePolicy, **kwargs) -> gym.Env:  # type: ignore[no-untyped-def]
+    return gym.make("TextSummarization-v0", dataset=EXAMPLES, tokenizer=policy.tokenizer, **kwargs)
+
+
+def train_a_little(policy: GenerativePolicy) -> None:
+    logprobs, values, mask = policy.sequence_logprobs(
+        [e.prompt for e in EXAMPLES], [policy.tokenizer.encode(e.references[0]) for e in EXAMPLES]
+    )
+    optimizer = torch.optim.SGD([p for p in policy.parameters() if p.requires_grad], lr=1.0)
+    (-(logprobs[mask]).sum() + values[mask].sum()).backward()
+    optimizer.step()
+
+
+def test_kv_cache_feeds_one_token_per_step_and_matches_full_recompute() -> None:
+    policy = make_policy(temperature=0.0)
+    train_a_little(policy)
+    env = make_env(policy, max_new_tokens=6)
+    obs, info = env.reset(options={"index": 0})
+    calls, written, done = policy.forward_calls, [], False
+    while not done:
+        cached = policy._next_logits(0, info, written).clone()
+        context = policy.prompt_ids(info["prompt"]) + written
+        with torch.no_grad():
+            full = policy.transformer(input_ids=torch.tensor([context])).logits[0, -1]
+        assert torch.allclose(cached, full, atol=1e-5)
+        token = policy.act(obs, info, np.ones(env.action_space.n, dtype=bool))
+        written.append(token)
+        obs, _, terminated, truncated, _ = env.step(token)
+        done = terminated or truncated
+    assert policy.forward_calls - calls == len(written)  # the prompt once, then one per token
+
+
+def test_sequence_logprobs_match_acting_and_reference_is_the_base_model() -> None:
+    policy = make_policy(temperature=0.0)
+    base = copy.deepcopy(policy.transformer.get_base_model())
+    train_a_little(policy)
+    info, written, step_logprobs = {"prompt": EXAMPLES[1].prompt}, [], []
+    with torch.no_grad():
+        for _ in range(5):
+            logits = policy._next_logits(7, info, written)
+            token = policy.sample(logits)
+            step_logprobs.append(float(logits.log_softmax(-1)[token]))
+            written.append(token)
+        logprobs, values, mask = policy.sequence_logprobs([info["prompt"]], [written])
+        assert mask.all() and values.shape == (1, 5)
+        assert np.allclose(logprobs[0].numpy(), step_logprobs, atol=1e-5)
+        reference, _, _ = policy.sequence_logprobs([info["prompt"]], [written], reference=True)
+        context = torch.tensor([policy.prompt_ids(info["prompt"]) + written])
+        base_logprobs = base(input_ids=context).logits.log_softmax(-1)[0]
+        start = len(policy.prompt_ids(info["prompt"])) - 1
+        expected = base_logprobs[torch.arange(start, start + 5), torch.tensor(written)]
+    assert torch.allclose(reference[0], expected, atol=1e-5)
+    assert not torch.allclose(reference, logprobs, atol=1e-4)
+
+
+def test_sampling_settings_and_masks() -> None:
+    logits = torch.tensor([0.0, 3.0, 1.0, 2.5])
+    assert make_policy(temperature=0.0).sample(logits) == 1
+    assert make_policy(top_k=1).sample(logits) == 1
+    draws = {make_policy(seed=s, top_p=0.6).sample(logits) for s in range(20)}
+    assert draws <= {1, 3} and len(draws) == 2
+    policy = make_policy()
+    env = make_env(policy)
+    obs, info = env.reset(seed=0)
+    mask = np.zeros(env.action_space.n, dtype=bool)
+    mask[[5, 9]] = True
+    assert all(policy.act(obs, info, mask) in (5, 9) for _ in range(5))
+
+
+def test_tokenizer_mismatch_fails_clearly() -> None:
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    other = Tokenizer(models.BPE(unk_token="<unk>"))
+    other.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    other.train_from_iterator(
+        ["a small other corpus"] * 10,
+        trainers.BpeTrainer(
+            vocab_size=300, special_tokens=["<pad>", "<unk>", "</s>"], show_progress=False
+        ),
+    )
+    policy = make_policy()
+    env = gym.make("TextSummarization-v0", dataset=EXAMPLES, tokenizer=other)
+    with pytest.raises(ValueError, match="is not this policy's"):
+        evaluate(policy, env, limit=1)
+    obs, info = env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"make the env with tokenizer=policy\.tokenizer"):
+        policy.act(obs, info, np.ones(env.action_space.n, dtype=bool))
+
+
+def test_evaluate_and_predict() -> None:
+    policy = make_policy(temperature=0.0)
+    metrics = evaluate(policy, make_env(policy, max_new_tokens=4), split="train")
+    assert metrics["episodes"] == 2 and 0.0 <= metrics["score"] <= 1.0
+    first, second = (
+        policy.predict(["Rain closed the coast road."], max_new_tokens=4),
+        policy.predict(["Rain closed the coast road."], max_new_tokens=4),
+    )
+    assert first == second and isinstance(first[0], str)
+
+
+def test_save_load_and_merge(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    policy = make_policy(temperature=0.0)
+    train_a_little(policy)
+    written = [policy.tokenizer.encode("Coast road closed")]
+    with torch.no_grad():
+        before = policy.sequence_logprobs([EXAMPLES[1].prompt], written)
+    policy.save(tmp_path / "saved")
+    loaded = GenerativePolicy.load(tmp_path / "saved", backbone=tiny_backbone("causal"))
+    with torch.no_grad():
+        after = loaded.sequence_logprobs([EXAMPLES[1].prompt], written)
+        for a, b in zip(before, after):
+            assert torch.equal(a, b)
+        merged = policy.merge().sequence_logprobs([EXAMPLES[1].prompt], written)
+    assert torch.allclose(merged[0], before[0], atol=1e-5)
+    with pytest.raises(ValueError, match="holds a GenerativePolicy, not a TaggingPolicy"):
+        from agents.tagging_policy import TaggingPolicy
+
+        TaggingPolicy.load(tmp_path / "saved")
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="needs a causal backbone"):
+        GenerativePolicy(tiny_backbone("encoder"))
+    with pytest.raises(ValueError, match="prompt_template must contain"):
+        GenerativePolicy(tiny_backbone("causal"), prompt_template="no slot")
+    with pytest.raises(ValueError, match="0 < top_p <= 1"):
+        GenerativePolicy(tiny_backbone("causal"), top_p=0.0)
