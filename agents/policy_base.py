@@ -1,9 +1,11 @@
 """What every PEFT policy shares: the wrapped transformer, save / load, merge, parameter counts.
 
-A saved policy is a folder with ``transformer_trained.safetensors`` (the adapter, or whatever
-of the backbone trains), ``heads.safetensors`` (the policy's own layers) and
+A saved policy is a folder with the adapter in PEFT's own layout (``adapter/`` holding
+``adapter_model.safetensors`` and ``adapter_config.json``, loadable with ``peft`` alone) or,
+for BitFit, full fine-tuning and merged models, ``transformer_trained.safetensors`` (whatever
+of the backbone trains); ``heads.safetensors`` (the policy's own layers); and
 ``policy_config.json`` (the policy class, the backbone's name, the PEFT spec and the policy's
-arguments), so ``load`` rebuilds it from the embedded or hub backbone.
+arguments), so that ``load`` rebuilds it from the embedded or hub backbone.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from agents.protocol import BaseAgent
 
 CONFIG_FILE = "policy_config.json"
 TRANSFORMER_FILE = "transformer_trained.safetensors"
+ADAPTER_DIR = "adapter"
 HEADS_FILE = "heads.safetensors"
 Policy = TypeVar("Policy", bound="PeftPolicy")
 
@@ -55,12 +58,15 @@ class PeftPolicy(nn.Module, BaseAgent):
         """Save the trained transformer weights (the adapter), the heads and the config."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        trained = {
-            name: parameter.detach().cpu().contiguous()
-            for name, parameter in self.transformer.named_parameters()
-            if parameter.requires_grad or self.merged  # a merged transformer is saved whole
-        }
-        save_file(trained, str(directory / TRANSFORMER_FILE))
+        if self._is_peft_model():
+            self.transformer.save_pretrained(str(directory / ADAPTER_DIR))
+        else:
+            trained = {
+                name: parameter.detach().cpu().contiguous()
+                for name, parameter in self.transformer.named_parameters()
+                if parameter.requires_grad or self.merged  # a merged transformer is saved whole
+            }
+            save_file(trained, str(directory / TRANSFORMER_FILE))
         heads = {
             name: parameter.detach().cpu().contiguous()
             for name, parameter in self.named_parameters()
@@ -84,9 +90,10 @@ class PeftPolicy(nn.Module, BaseAgent):
             ValueError: not a saved policy of this class, or weights that do not fit.
         """
         directory = Path(directory)
+        adapter = directory / ADAPTER_DIR / "adapter_model.safetensors"
         try:
             config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
-            trained = load_file(str(directory / TRANSFORMER_FILE))
+            trained = load_file(str(adapter if adapter.is_file() else directory / TRANSFORMER_FILE))
             heads = load_file(str(directory / HEADS_FILE))
         except (OSError, json.JSONDecodeError) as error:
             raise ValueError(f"{directory}: not a saved {cls.__name__} ({error})") from None
@@ -97,15 +104,25 @@ class PeftPolicy(nn.Module, BaseAgent):
             peft=PeftSpec(**config["peft"]),
             **config["arguments"],
         )
-        unknown = set(trained) - {name for name, _ in policy.transformer.named_parameters()}
+        if adapter.is_file():
+            from peft import set_peft_model_state_dict
+
+            result = set_peft_model_state_dict(policy.transformer, trained)
+            # peft loads prompt-learning embeddings itself, then reports their key as unexpected.
+            unknown = set(result.unexpected_keys) - {"prompt_embeddings"}
+        else:
+            unknown = set(trained) - {name for name, _ in policy.transformer.named_parameters()}
+            policy.transformer.load_state_dict(trained, strict=False)
         if unknown:
             raise ValueError(
                 f"{directory}: saved weights {sorted(unknown)[:3]} do not fit the backbone"
             )
-        policy.transformer.load_state_dict(trained, strict=False)
         policy.load_state_dict(heads, strict=False)
         policy.merged = config.get("merged", False)
         return policy
+
+    def _is_peft_model(self) -> bool:
+        return hasattr(self.transformer, "peft_config") and not self.merged
 
     def merge(self: Policy) -> Policy:
         """Fold LoRA / IA3 weights into the transformer, for deployment; returns self."""

@@ -120,6 +120,11 @@ def test_save_load_gives_identical_outputs(tmp_path, peft: str) -> None:  # type
     policy = make_policy(peft)
     train_a_little(policy)
     policy.save(tmp_path)
+    if peft != "bitfit":  # PEFT's own layout, loadable with peft alone
+        assert {p.name for p in (tmp_path / "adapter").iterdir()} >= {
+            "adapter_model.safetensors",
+            "adapter_config.json",
+        }
     loaded = TaggingPolicy.load(tmp_path, backbone=tiny_backbone("encoder"))
     words = [["Ann", "flew", "to", "Rome", "."], ["Acme", "rose"]]
     with torch.no_grad():
