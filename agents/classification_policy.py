@@ -82,7 +82,7 @@ class ClassificationPolicy(PeftPolicy):
                 flat = [t for piece in pieces for t in piece]
                 self.forward_calls += 1
                 hidden = self.transformer(
-                    input_ids=torch.tensor([flat]), output_hidden_states=True
+                    input_ids=torch.tensor([flat], device=self.device), output_hidden_states=True
                 ).hidden_states[-1][0]
                 ends = np.cumsum([len(p) for p in pieces]) - 1
                 states.extend(hidden[int(ends[n - 1])] for n in wanted)
@@ -100,7 +100,8 @@ class ClassificationPolicy(PeftPolicy):
 
     def _encode_prefix(self, ids: list[int]) -> torch.Tensor:
         self.forward_calls += 1
-        hidden = self.transformer(input_ids=torch.tensor([ids])).last_hidden_state[0]
+        hidden = self.transformer(input_ids=torch.tensor([ids], device=self.device))
+        hidden = hidden.last_hidden_state[0]
         return hidden[-len(ids) :].mean(0)  # without prompt-tuning virtual tokens
 
     # -- acting ------------------------------------------------------------------------------
@@ -116,7 +117,7 @@ class ClassificationPolicy(PeftPolicy):
     ) -> np.ndarray:
         """The most likely valid action of each sub-env."""
         split = [{k: v[i] for k, v in observations.items()} for i in range(len(infos))]
-        return self.step_logits(split, infos, masks).argmax(-1).numpy()
+        return self.step_logits(split, infos, masks).argmax(-1).cpu().numpy()
 
     def step_logits(
         self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
@@ -133,7 +134,8 @@ class ClassificationPolicy(PeftPolicy):
             for i, (observation, info) in enumerate(zip(observations, infos))
         ]
         logits = self.action_head(torch.stack(states))
-        return logits.masked_fill(~torch.as_tensor(np.asarray(masks, dtype=bool)), float("-inf"))
+        valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=logits.device)
+        return logits.masked_fill(~valid, float("-inf"))
 
     def _episode_state(self, slot: int, info: dict[str, Any], read: int) -> torch.Tensor:
         words = list(info["tokens"])
@@ -148,7 +150,7 @@ class ClassificationPolicy(PeftPolicy):
         if new:
             self.forward_calls += 1
             output = self.transformer(
-                input_ids=torch.tensor([new]),
+                input_ids=torch.tensor([new], device=self.device),
                 past_key_values=episode["cache"],
                 use_cache=True,
                 output_hidden_states=True,
@@ -178,4 +180,4 @@ class ClassificationPolicy(PeftPolicy):
         words = [word_tokenize(t) for t in texts]
         logits, _ = self.forward_prefixes(words, [[len(w)] for w in words])
         answers = logits[:, 1:] if self.mode == "read" else logits
-        return [self.label_names[int(i)] for i in answers.argmax(-1)]
+        return [self.label_names[int(i)] for i in answers.argmax(-1).tolist()]

@@ -107,7 +107,7 @@ class GenerativePolicy(PeftPolicy):
         for i, info in enumerate(infos):
             generated = observations["generated_ids"][i][observations["generated_mask"][i] > 0]
             logits = self._next_logits(i, info, generated.tolist())
-            valid = torch.as_tensor(np.asarray(masks[i], dtype=bool))
+            valid = torch.as_tensor(np.asarray(masks[i], dtype=bool), device=logits.device)
             tokens.append(self.sample(logits.masked_fill(~valid, float("-inf"))))
         return np.array(tokens, dtype=np.int64)
 
@@ -124,7 +124,9 @@ class GenerativePolicy(PeftPolicy):
         if new:
             self.forward_calls += 1
             output = self.transformer(
-                input_ids=torch.tensor([new]), past_key_values=episode["cache"], use_cache=True
+                input_ids=torch.tensor([new], device=self.device),
+                past_key_values=episode["cache"],
+                use_cache=True,
             )
             episode["cache"], episode["logits"] = output.past_key_values, output.logits[0, -1]
         return episode["logits"]
@@ -139,7 +141,8 @@ class GenerativePolicy(PeftPolicy):
         if self.top_p < 1.0:
             warpers.append(TopPLogitsWarper(self.top_p))
         warped = warpers(None, logits[None].float())[0]
-        return int(torch.multinomial(warped.softmax(-1), 1, generator=self.generator))
+        probabilities = warped.softmax(-1).cpu()  # the generator lives on the CPU
+        return int(torch.multinomial(probabilities, 1, generator=self.generator))
 
     # -- the one-shot path for learners -------------------------------------------------------
 
@@ -162,8 +165,11 @@ class GenerativePolicy(PeftPolicy):
         sequences = [c + list(t) for c, t in zip(contexts, completions)]
         width = max(len(s) for s in sequences)
         pad = self.tokenizer.pad_token_id or 0
-        input_ids = torch.tensor([s + [pad] * (width - len(s)) for s in sequences])
-        attention = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in sequences])
+        device = self.device
+        input_ids = torch.tensor([s + [pad] * (width - len(s)) for s in sequences], device=device)
+        attention = torch.tensor(
+            [[1] * len(s) + [0] * (width - len(s)) for s in sequences], device=device
+        )
         if reference:
             with adapters_disabled(self.transformer) as model:
                 output = model(
@@ -176,13 +182,16 @@ class GenerativePolicy(PeftPolicy):
         logprobs = output.logits.log_softmax(-1)
         values = self.value_head(output.hidden_states[-1]).squeeze(-1)
         longest = max(len(t) for t in completions)
-        token_logprobs = torch.zeros(len(prompts), longest)
-        state_values = torch.zeros(len(prompts), longest)
-        mask = torch.zeros(len(prompts), longest, dtype=torch.bool)
+        token_logprobs = torch.zeros(len(prompts), longest, device=device)
+        state_values = torch.zeros(len(prompts), longest, device=device)
+        mask = torch.zeros(len(prompts), longest, dtype=torch.bool, device=device)
         for row, (context, written) in enumerate(zip(contexts, completions)):
             # Token t of the completion is predicted at position len(context) + t - 1.
-            positions = torch.arange(len(context) - 1, len(context) - 1 + len(written))
-            token_logprobs[row, : len(written)] = logprobs[row, positions, torch.tensor(written)]
+            positions = torch.arange(
+                len(context) - 1, len(context) - 1 + len(written), device=device
+            )
+            tokens = torch.tensor(written, device=device)
+            token_logprobs[row, : len(written)] = logprobs[row, positions, tokens]
             state_values[row, : len(written)] = values[row, positions]
             mask[row, : len(written)] = True
         return token_logprobs, state_values, mask

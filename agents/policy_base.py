@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, TypeVar
 
+import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -45,6 +46,11 @@ class PeftPolicy(nn.Module, BaseAgent):
             backbone.model, self.peft_spec, causal=backbone.kind == "causal"
         )
         self.merged = False
+
+    @property
+    def device(self) -> torch.device:
+        """Where the policy's weights are (inputs it builds go there too)."""
+        return next(self.parameters()).device
 
     def policy_arguments(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this policy, JSON-serialisable."""

@@ -78,14 +78,16 @@ class TaggingPolicy(PeftPolicy):
             padding=True,
             return_tensors="pt",
         )
-        device = self.tag_head.weight.device
+        device = self.device
         hidden = self.transformer(
             input_ids=batch["input_ids"].to(device),
             attention_mask=batch["attention_mask"].to(device),
         ).last_hidden_state
         hidden = hidden[:, -batch["input_ids"].shape[1] :]  # drop prompt-tuning virtual tokens
         max_words = max(len(s) for s in sentences)
-        first = torch.full((len(sentences), max_words), -1, dtype=torch.long)
+        first = torch.full(
+            (len(sentences), max_words), -1, dtype=torch.long
+        )  # CPU, filled by loops
         for row in range(len(sentences)):
             for token, word in enumerate(batch.word_ids(row)):
                 if word is not None and first[row, word] < 0:
@@ -166,7 +168,8 @@ class TaggingPolicy(PeftPolicy):
         previous = None
         if self.previous_tag is not None:
             previous = torch.tensor(
-                [int(o["tags"][p - 1]) if p > 0 else -1 for o, p in zip(observations, positions)]
+                [int(o["tags"][p - 1]) if p > 0 else -1 for o, p in zip(observations, positions)],
+                device=self.device,
             )
         logits, _ = self.heads(current, previous)
         valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=logits.device)
@@ -195,9 +198,13 @@ class TaggingPolicy(PeftPolicy):
         for row, words in enumerate(sentences):
             previous, tags = -1, []
             for position in range(len(words)):
-                prev = torch.tensor([previous]) if self.previous_tag is not None else None
+                prev = (
+                    torch.tensor([previous], device=self.device)
+                    if self.previous_tag is not None
+                    else None
+                )
                 logits, _ = self.heads(word_states[row, position][None], prev)
-                logits = logits[0].masked_fill(~valid[previous], float("-inf"))
+                logits = logits[0].masked_fill(~valid[previous].to(logits.device), float("-inf"))
                 previous = int(logits.argmax())
                 tags.append(self.tag_names[previous])
             results.append(tags)
