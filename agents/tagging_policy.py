@@ -148,6 +148,12 @@ class TaggingPolicy(PeftPolicy):
         Episode ``i`` is identified by its reset ``info`` object: a new one means a new
         sentence, encoded (with the other new ones, in one batch) and cached.
         """
+        return self.step_outputs(observations, infos, masks)[0]
+
+    def step_outputs(
+        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked tag logits and values of each episode's current word (see step_logits)."""
         if masks.shape[-1] != len(self.tag_names):
             raise ValueError(
                 f"the env has {masks.shape[-1]} actions but this policy has "
@@ -158,22 +164,54 @@ class TaggingPolicy(PeftPolicy):
             states, _ = self.encode_words([list(infos[i]["words"]) for i in new])
             for row, i in enumerate(new):
                 self._cache[i] = (infos[i], states[row])
+        return self._scores([self._cache[i][1] for i in range(len(infos))], observations, masks)
+
+    def evaluate_actions(
+        self,
+        observations: list[dict[str, Any]],
+        infos: list[dict[str, Any]],
+        actions: torch.Tensor,
+        masks: np.ndarray,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Log-probabilities, entropies and values of taken actions, with gradients.
+
+        For learners: each distinct sentence (reset ``info`` object) among the samples is
+        encoded once, in one batch, whatever the number of its steps.
+        """
+        rows: dict[int, int] = {}
+        sentences = []
+        for info in infos:
+            if id(info) not in rows:
+                rows[id(info)] = len(sentences)
+                sentences.append(list(info["words"]))
+        states, _ = self.encode_words(sentences)
+        logits, values = self._scores([states[rows[id(i)]] for i in infos], observations, masks)
+        distribution = torch.distributions.Categorical(logits=logits)
+        actions = actions.to(logits.device)
+        return distribution.log_prob(actions), distribution.entropy(), values
+
+    def _scores(
+        self,
+        sentence_states: list[torch.Tensor],
+        observations: list[dict[str, Any]],
+        masks: np.ndarray,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         # A vector env's terminal observation points past the last word; its action is
         # ignored (the sub-env resets on the next step), so any word state will do.
         positions = [
-            min(int(o["position"]), self._cache[i][1].shape[0] - 1)
-            for i, o in enumerate(observations)
+            min(int(o["position"]), states.shape[0] - 1)
+            for states, o in zip(sentence_states, observations)
         ]
-        current = torch.stack([self._cache[i][1][p] for i, p in enumerate(positions)])
+        current = torch.stack([states[p] for states, p in zip(sentence_states, positions)])
         previous = None
         if self.previous_tag is not None:
             previous = torch.tensor(
                 [int(o["tags"][p - 1]) if p > 0 else -1 for o, p in zip(observations, positions)],
                 device=self.device,
             )
-        logits, _ = self.heads(current, previous)
+        logits, values = self.heads(current, previous)
         valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=logits.device)
-        return logits.masked_fill(~valid, float("-inf"))
+        return logits.masked_fill(~valid, float("-inf")), values
 
     def check_env(self, env: gym.Env) -> None:
         """Fail clearly if ``env``'s tags are not this policy's."""

@@ -1,0 +1,82 @@
+"""The rollout core and REINFORCE: autoreset bookkeeping, and learning on a tiny task."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import textenvs  # noqa: F401
+from agents import RandomAgent, evaluate
+from agents.backbones import tiny_backbone
+from agents.reinforce import ReinforceConfig, train_reinforce
+from agents.rollout import RolloutCollector
+from agents.tagging_policy import TaggingPolicy
+from textenvs.data import TaggedSentence
+
+TINY = [
+    TaggedSentence(("Ann", "met", "Bob", "in", "Rome"), ("B-PER", "O", "B-PER", "O", "B-LOC")),
+    TaggedSentence(("Acme", "hired", "Ann"), ("B-ORG", "O", "B-PER")),
+    TaggedSentence(("Rome", "is", "big"), ("B-LOC", "O", "O")),
+    TaggedSentence(("Bob", "left", "Acme", "Corp"), ("B-PER", "O", "B-ORG", "I-ORG")),
+]
+DATA = {"train": TINY, "test": TINY}
+
+
+def make_policy() -> TaggingPolicy:
+    torch.manual_seed(0)
+    tags = gym.make("TextNER-v0", dataset=DATA).unwrapped.tag_names
+    return TaggingPolicy(tiny_backbone("encoder", hidden_size=32), tags, peft="none")
+
+
+def test_rollout_marks_autoreset_steps_and_tracks_episodes() -> None:
+    envs = gym.make_vec("TextNER-v0", num_envs=3, dataset=DATA, reward="token")
+    collector = RolloutCollector(envs, make_policy(), seed=1)
+    rollout = collector.collect(12)
+    assert rollout.actions.shape == rollout.rewards.shape == rollout.valid.shape == (12, 3)
+    for t in range(1, 12):
+        for i in range(3):
+            if rollout.dones[t - 1, i]:  # the next step only resets: no transition to learn from
+                assert not rollout.valid[t, i] and rollout.rewards[t, i] == 0.0
+            elif rollout.valid[t - 1, i]:  # the same episode goes on
+                assert rollout.valid[t, i] and rollout.infos[t][i] is rollout.infos[t - 1][i]
+            else:  # the previous step reset this sub-env: a new episode, a new reset info
+                assert rollout.infos[t][i] is not rollout.infos[t - 1][i]
+                assert (
+                    rollout.infos[t][i]["words"]
+                    == [list(s.words) for s in TINY][rollout.infos[t][i]["index"]]
+                )
+    assert rollout.dones.any() and not rollout.valid.all()
+    chosen = rollout.masks[np.arange(12)[:, None], np.arange(3)[None, :], rollout.actions.numpy()]
+    assert chosen.all()  # sampled actions respect action_masks()
+    assert collector.env_steps == int(rollout.valid.sum())
+
+
+def test_reinforce_learns_the_tiny_task() -> None:
+    policy = make_policy()
+    before = evaluate(policy, "TextNER-v0", dataset=DATA)["f1"]
+    random = evaluate(RandomAgent(0), "TextNER-v0", dataset=DATA)["f1"]
+    envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="token")
+    log = train_reinforce(
+        policy, envs, ReinforceConfig(updates=60, steps_per_update=8, learning_rate=3e-3)
+    )
+    after = evaluate(policy, "TextNER-v0", dataset=DATA)["f1"]
+    assert log[-1]["reward"] > log[0]["reward"] + 0.2
+    assert after >= 0.8 and after > max(before, random) + 0.4
+
+
+def test_bad_config_and_nan_reward() -> None:
+    with pytest.raises(ValueError, match="baseline must be 'mean' or 'value'"):
+        ReinforceConfig(baseline="median")
+    with pytest.raises(ValueError, match="updates must be >= 1"):
+        ReinforceConfig(updates=0)
+
+    class NaNRewards(gym.vector.VectorWrapper):
+        def step(self, actions):  # type: ignore[no-untyped-def]
+            obs, rewards, terminated, truncated, infos = self.env.step(actions)
+            return obs, rewards * np.nan, terminated, truncated, infos
+
+    envs = NaNRewards(gym.make_vec("TextNER-v0", num_envs=2, dataset=DATA))
+    with pytest.raises(ValueError, match="non-finite reward nan"):
+        train_reinforce(make_policy(), envs, ReinforceConfig(updates=1))
