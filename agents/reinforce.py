@@ -88,9 +88,9 @@ def train_reinforce(
             {
                 "update": update,
                 "reward": float(rollout.rewards.reshape(-1)[rollout.valid.reshape(-1)].mean()),
-                "policy_loss": float(policy_loss),
-                "value_loss": float(value_loss),
-                "entropy": float(entropy[valid].mean()),
+                "policy_loss": policy_loss.item(),
+                "value_loss": value_loss.item(),
+                "entropy": entropy[valid].mean().item(),
                 "env_steps": collector.env_steps,
             }
         )

@@ -80,3 +80,29 @@ def test_bad_config_and_nan_reward() -> None:
     envs = NaNRewards(gym.make_vec("TextNER-v0", num_envs=2, dataset=DATA))
     with pytest.raises(ValueError, match="non-finite reward nan"):
         train_reinforce(make_policy(), envs, ReinforceConfig(updates=1))
+
+
+@pytest.mark.parametrize("learner", ["ppo", "a2c"])
+def test_ppo_and_a2c_learn_the_tiny_task(learner: str) -> None:
+    from agents.ppo import PPOConfig, a2c_config, train_ppo
+
+    policy = make_policy()
+    envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="token")
+    settings = {"updates": 25, "steps_per_update": 8, "learning_rate": 3e-3, "seed": 1}
+    config = (
+        PPOConfig(**settings) if learner == "ppo" else a2c_config(**{**settings, "updates": 60})
+    )
+    log = train_ppo(policy, envs, config)
+    assert log[-1]["reward"] > log[0]["reward"] + 0.2
+    assert evaluate(policy, "TextNER-v0", dataset=DATA)["f1"] >= 0.8
+
+
+def test_ppo_target_kl_stops_epochs_early() -> None:
+    from agents.ppo import PPOConfig, train_ppo
+
+    envs = gym.make_vec("TextNER-v0", num_envs=8, dataset=DATA, reward="token")
+    config = PPOConfig(updates=3, epochs=10, learning_rate=5e-2, target_kl=1e-4)
+    log = train_ppo(make_policy(), envs, config)
+    assert any(row["epochs"] < 10 for row in log)
+    with pytest.raises(ValueError, match="clip must be in"):
+        PPOConfig(clip=1.5)

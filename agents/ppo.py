@@ -1,0 +1,134 @@
+"""PPO (clipped surrogate, value loss, entropy bonus, minibatch epochs, target-KL early stop).
+
+Reads top to bottom like CleanRL's ``ppo.py``, on the shared rollout core. ``epochs=1`` with
+one minibatch and no clipping effect is A2C (see :func:`a2c_config`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from agents.advantages import gae, ppo_clipped_loss
+from agents.rollout import RolloutCollector
+
+
+@dataclass
+class PPOConfig:
+    """PPO settings; every field says what it does."""
+
+    updates: int = field(default=100, metadata={"help": "rollouts (outer iterations)"})
+    steps_per_update: int = field(
+        default=16, metadata={"help": "env steps per sub-env per rollout"}
+    )
+    epochs: int = field(default=4, metadata={"help": "passes over each rollout"})
+    minibatches: int = field(default=4, metadata={"help": "minibatches per pass"})
+    learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate"})
+    gamma: float = field(default=0.99, metadata={"help": "discount"})
+    gae_lambda: float = field(default=0.95, metadata={"help": "GAE lambda"})
+    clip: float = field(default=0.2, metadata={"help": "ratio clipping"})
+    value_coef: float = field(default=0.5, metadata={"help": "value loss weight"})
+    entropy_coef: float = field(default=0.0, metadata={"help": "entropy bonus weight"})
+    normalize_advantages: bool = field(default=True, metadata={"help": "per minibatch"})
+    target_kl: float | None = field(default=None, metadata={"help": "stop epochs above this KL"})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient clipping norm"})
+    seed: int = field(default=0, metadata={"help": "seed of the rollouts, minibatches, init"})
+
+    def __post_init__(self) -> None:
+        for name in ("updates", "steps_per_update", "epochs", "minibatches"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        if not 0 < self.clip < 1:
+            raise ValueError(f"clip must be in (0, 1), got {self.clip!r}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
+
+
+def a2c_config(**overrides: Any) -> PPOConfig:
+    """A2C as a PPO special case: one pass, one batch, GAE advantages, no ratio clipping."""
+    settings = {"epochs": 1, "minibatches": 1, "clip": 0.999, "normalize_advantages": False}
+    return PPOConfig(**{**settings, **overrides})
+
+
+def train_ppo(
+    policy: Any, envs: gym.vector.VectorEnv, config: PPOConfig | None = None
+) -> list[dict[str, float]]:
+    """Train ``policy`` on ``envs`` with PPO; returns one log row per rollout."""
+    config = config or PPOConfig()
+    torch.manual_seed(config.seed)
+    shuffle = np.random.default_rng(config.seed)
+    collector = RolloutCollector(envs, policy, seed=config.seed)
+    parameters = [p for p in policy.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(parameters, lr=config.learning_rate)
+    log = []
+    for update in range(config.updates):
+        rollout = collector.collect(config.steps_per_update)
+        advantages, returns = gae(
+            rollout.rewards,
+            rollout.values,
+            rollout.dones,
+            rollout.last_values,
+            config.gamma,
+            config.gae_lambda,
+        )
+        observations, infos, masks, actions = rollout.flat()
+        old_logprobs = rollout.logprobs.reshape(-1)
+        advantages, returns = advantages.reshape(-1), returns.reshape(-1)
+        samples = np.flatnonzero(rollout.valid.reshape(-1).numpy())
+        approx_kl, epochs_run = 0.0, 0
+        for _ in range(config.epochs):
+            epochs_run += 1
+            for batch in np.array_split(shuffle.permutation(samples), config.minibatches):
+                if batch.size == 0:
+                    continue
+                logprobs, entropy, values = policy.evaluate_actions(
+                    [observations[i] for i in batch],
+                    [infos[i] for i in batch],
+                    actions[batch],
+                    masks[batch],
+                )
+                device = logprobs.device
+                batch_advantages = advantages[batch].to(device)
+                if config.normalize_advantages and batch.size > 1:
+                    batch_advantages = (batch_advantages - batch_advantages.mean()) / (
+                        batch_advantages.std() + 1e-8
+                    )
+                policy_loss = ppo_clipped_loss(
+                    logprobs, old_logprobs[batch].to(device), batch_advantages, config.clip
+                )
+                value_loss = (values - returns[batch].to(device)).pow(2).mean()
+                loss = (
+                    policy_loss
+                    + config.value_coef * value_loss
+                    - config.entropy_coef * entropy.mean()
+                )
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(
+                        f"update {update}: the loss is {loss.item()}; stopping"
+                    )
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(parameters, config.max_grad_norm)
+                optimizer.step()
+                with torch.no_grad():
+                    log_ratio = logprobs - old_logprobs[batch].to(device)
+                    approx_kl = float(((log_ratio.exp() - 1) - log_ratio).mean())
+            if config.target_kl is not None and approx_kl > config.target_kl:
+                break
+        log.append(
+            {
+                "update": update,
+                "reward": float(rollout.rewards.reshape(-1)[samples].mean()),
+                "policy_loss": policy_loss.item(),
+                "value_loss": value_loss.item(),
+                "entropy": entropy.mean().item(),
+                "approx_kl": approx_kl,
+                "epochs": epochs_run,
+                "env_steps": collector.env_steps,
+            }
+        )
+    return log
