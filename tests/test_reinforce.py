@@ -106,3 +106,27 @@ def test_ppo_target_kl_stops_epochs_early() -> None:
     assert any(row["epochs"] < 10 for row in log)
     with pytest.raises(ValueError, match="clip must be in"):
         PPOConfig(clip=1.5)
+
+
+@pytest.mark.parametrize("method", ["rloo", "grpo"])
+def test_group_learners_learn_the_tiny_task(method: str) -> None:
+    from agents.group_pg import GroupConfig, train_group
+
+    policy = make_policy()
+    envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
+    config = GroupConfig(
+        method=method, k=4, examples_per_update=4, updates=40, learning_rate=3e-3, seed=2
+    )
+    log = train_group(policy, envs, config)
+    assert np.mean([r["return"] for r in log[-5:]]) > np.mean([r["return"] for r in log[:5]]) + 0.2
+    assert evaluate(policy, "TextNER-v0", dataset=DATA)["f1"] >= 0.7
+
+
+def test_group_config_errors() -> None:
+    from agents.group_pg import GroupConfig, train_group
+
+    with pytest.raises(ValueError, match="k must be >= 2"):
+        GroupConfig(k=1)
+    envs = gym.make_vec("TextNER-v0", num_envs=6, dataset=DATA)
+    with pytest.raises(ValueError, match="needs a vector env of 16 sub-envs, got 6"):
+        train_group(make_policy(), envs, GroupConfig())
