@@ -130,3 +130,21 @@ def test_group_config_errors() -> None:
     envs = gym.make_vec("TextNER-v0", num_envs=6, dataset=DATA)
     with pytest.raises(ValueError, match="needs a vector env of 16 sub-envs, got 6"):
         train_group(make_policy(), envs, GroupConfig())
+
+
+@pytest.mark.parametrize("previous", [False, True])
+def test_supervised_baseline_fits_the_tiny_task(previous: bool) -> None:
+    from agents.supervised import SupervisedConfig, train_supervised_tagger
+
+    torch.manual_seed(0)
+    tags = gym.make("TextNER-v0", dataset=DATA).unwrapped.tag_names
+    policy = TaggingPolicy(
+        tiny_backbone("encoder"), tags, peft="none", condition_on_previous_tag=previous
+    )
+    log = train_supervised_tagger(
+        policy, TINY, SupervisedConfig(epochs=40, batch_size=4, learning_rate=3e-3)
+    )
+    assert log[-1]["loss"] < 0.3 * log[0]["loss"]
+    assert evaluate(policy, "TextNER-v0", dataset=DATA)["f1"] >= 0.9
+    with pytest.raises(ValueError, match=r"gold tags \['B-GENE'\] are not among"):
+        train_supervised_tagger(policy, [TaggedSentence(("x",), ("B-GENE",))])
