@@ -148,3 +148,18 @@ def test_supervised_baseline_fits_the_tiny_task(previous: bool) -> None:
     assert evaluate(policy, "TextNER-v0", dataset=DATA)["f1"] >= 0.9
     with pytest.raises(ValueError, match=r"gold tags \['B-GENE'\] are not among"):
         train_supervised_tagger(policy, [TaggedSentence(("x",), ("B-GENE",))])
+
+
+def test_rollouts_on_native_and_sync_vector_envs_agree() -> None:
+    kwargs = {"num_envs": 3, "dataset": DATA, "reward": "delta_f1"}
+    native = RolloutCollector(
+        gym.make_vec("TextNER-v0", vectorization_mode="vector_entry_point", **kwargs),
+        make_policy(),
+        seed=5,
+    ).collect(10)
+    sync = RolloutCollector(
+        gym.make_vec("TextNER-v0", vectorization_mode="sync", **kwargs), make_policy(), seed=5
+    ).collect(10)
+    for name in ("actions", "rewards", "dones", "valid"):
+        assert torch.equal(getattr(native, name), getattr(sync, name)), name
+    assert torch.allclose(native.logprobs, sync.logprobs) and (native.masks == sync.masks).all()
