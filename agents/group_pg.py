@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from agents.advantages import grpo_advantages, rloo_advantages
+from agents.optim import gradient_step
 from agents.rollout import action_masks, reset_info, split
 
 
@@ -100,12 +101,7 @@ def train_group(
         )
         step_advantages = advantages[torch.tensor(episode)].to(logprobs.device)
         loss = -(logprobs * step_advantages).mean() - config.entropy_coef * entropy.mean()
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"update {update}: the loss is {loss.item()}; stopping")
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(parameters, config.max_grad_norm)
-        optimizer.step()
+        gradient_step(loss, optimizer, parameters, config.max_grad_norm, f"update {update}")
         log.append(
             {
                 "update": update,

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
@@ -51,6 +52,25 @@ class PeftPolicy(nn.Module, BaseAgent):
     def device(self) -> torch.device:
         """Where the policy's weights are (inputs it builds go there too)."""
         return next(self.parameters()).device
+
+    @torch.no_grad()
+    def act(self, observation: dict[str, Any], info: dict[str, Any], mask: np.ndarray) -> int:
+        """The most likely valid action (greedy; learners sample from ``step_outputs``)."""
+        return int(self.step_logits([observation], [info], np.asarray(mask)[None])[0].argmax())
+
+    @torch.no_grad()
+    def act_batch(
+        self, observations: dict[str, np.ndarray], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> np.ndarray:
+        """The most likely valid action of each sub-env of a vector env."""
+        split = [{k: v[i] for k, v in observations.items()} for i in range(len(infos))]
+        return self.step_logits(split, infos, masks).argmax(-1).cpu().numpy()
+
+    def step_logits(
+        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> torch.Tensor:
+        """Masked action logits, one row per episode (the subclass's acting path)."""
+        raise NotImplementedError
 
     def policy_arguments(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this policy, JSON-serialisable."""

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from agents.advantages import gae, ppo_clipped_loss
+from agents.optim import gradient_step
 from agents.rollout import RolloutCollector
 
 
@@ -106,14 +107,7 @@ def train_ppo(
                     + config.value_coef * value_loss
                     - config.entropy_coef * entropy.mean()
                 )
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(
-                        f"update {update}: the loss is {loss.item()}; stopping"
-                    )
-                optimizer.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(parameters, config.max_grad_norm)
-                optimizer.step()
+                gradient_step(loss, optimizer, parameters, config.max_grad_norm, f"update {update}")
                 with torch.no_grad():
                     log_ratio = logprobs - old_logprobs[batch].to(device)
                     approx_kl = float(((log_ratio.exp() - 1) - log_ratio).mean())

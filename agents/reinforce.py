@@ -13,6 +13,7 @@ import gymnasium as gym
 import torch
 
 from agents.advantages import reward_to_go
+from agents.optim import gradient_step
 from agents.rollout import RolloutCollector
 
 
@@ -78,12 +79,7 @@ def train_reinforce(
             - config.entropy_coef * entropy[valid].mean()
             + config.value_coef * value_loss
         )
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"update {update}: the loss is {float(loss)}; stopping")
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(parameters, config.max_grad_norm)
-        optimizer.step()
+        gradient_step(loss, optimizer, parameters, config.max_grad_norm, f"update {update}")
         log.append(
             {
                 "update": update,

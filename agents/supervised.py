@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from agents.optim import gradient_step
 from agents.tagging_policy import TaggingPolicy
 from textenvs.data.records import TaggedSentence
 
@@ -68,11 +69,6 @@ def train_supervised_tagger(
                 gold.to(logits.device).reshape(-1),
                 ignore_index=-100,
             )
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"epoch {epoch}: the loss is {loss.item()}; stopping")
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(parameters, config.max_grad_norm)
-            optimizer.step()
+            gradient_step(loss, optimizer, parameters, config.max_grad_norm, f"epoch {epoch}")
             log.append({"epoch": epoch, "step": len(log), "loss": loss.item()})
     return log

@@ -126,20 +126,6 @@ class TaggingPolicy(PeftPolicy):
 
     # -- acting ------------------------------------------------------------------------------
 
-    @torch.no_grad()
-    def act(self, observation: dict[str, Any], info: dict[str, Any], mask: np.ndarray) -> int:
-        """The most likely valid tag of the current word (greedy; learners sample)."""
-        logits = self.step_logits([observation], [info], np.asarray(mask)[None])[0]
-        return int(logits.argmax())
-
-    @torch.no_grad()
-    def act_batch(
-        self, observations: dict[str, np.ndarray], infos: list[dict[str, Any]], masks: np.ndarray
-    ) -> np.ndarray:
-        """Greedy valid tags for a vector env's current words (new sentences encoded together)."""
-        split = [{k: v[i] for k, v in observations.items()} for i in range(len(infos))]
-        return self.step_logits(split, infos, masks).argmax(-1).cpu().numpy()
-
     def step_logits(
         self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
     ) -> torch.Tensor:

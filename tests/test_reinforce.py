@@ -163,3 +163,13 @@ def test_rollouts_on_native_and_sync_vector_envs_agree() -> None:
     for name in ("actions", "rewards", "dones", "valid"):
         assert torch.equal(getattr(native, name), getattr(sync, name)), name
     assert torch.allclose(native.logprobs, sync.logprobs) and (native.masks == sync.masks).all()
+
+
+def test_a_nan_loss_stops_without_touching_the_parameters() -> None:
+    from agents.optim import gradient_step
+
+    weight = torch.nn.Parameter(torch.ones(2))
+    optimizer = torch.optim.SGD([weight], lr=1.0)
+    with pytest.raises(FloatingPointError, match="update 7: the loss is nan; stopping"):
+        gradient_step((weight * float("nan")).sum(), optimizer, [weight], 1.0, "update 7")
+    assert weight.tolist() == [1.0, 1.0]
