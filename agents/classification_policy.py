@@ -10,6 +10,10 @@ The policy scores the prefix read so far: ``1 + n_classes`` logits in ``mode="re
 * Bidirectional encoder: a prefix's state is the mean of its token states, and every new
   word changes all of them, so each step re-encodes the prefix: a text of n words costs n
   encoder passes over up to n words (O(n^2) tokens). Prefer a causal backbone for reading.
+
+Acting (:meth:`ClassificationPolicy.step_outputs`) and learning
+(:meth:`ClassificationPolicy.evaluate_actions`, one batched pass of the one-shot path over
+a rollout's episodes) give the same logits, so learners see the policy that acted.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class ClassificationPolicy(PeftPolicy):
         peft: the parameter-efficient method (see :mod:`agents.peft_heads`).
         mode: the env's mode, ``"read"`` or ``"whole"``.
     """
+
+    acting_caches = ("_episodes",)  # per-episode KV caches / states, by sub-env slot
 
     def __init__(
         self,
@@ -70,26 +76,35 @@ class ClassificationPolicy(PeftPolicy):
     # -- the one-shot path -------------------------------------------------------------------
 
     def prefix_states(self, texts: list[list[str]], lengths: list[list[int]]) -> torch.Tensor:
-        """States of prefixes: ``lengths[i]`` lists how many words of text ``i`` each one has.
+        """States of prefixes, from one batched forward pass over all the texts.
+
+        Args:
+            texts: the texts' words.
+            lengths: ``lengths[i]`` lists how many words of text ``i`` each prefix has.
 
         Returns:
             ``(total prefixes, hidden)``, in order.
         """
-        states = []
+        if self.causal:
+            # One causal pass per text reads every prefix of it: a prefix's state is the
+            # hidden state of its last token, which never sees the words after it.
+            pieces = [self.word_ids(words[: max(wanted)]) for words, wanted in zip(texts, lengths)]
+            hidden, _ = self._hidden_states([[t for p in text for t in p] for text in pieces])
+            rows, positions = [], []
+            for row, (text, wanted) in enumerate(zip(pieces, lengths)):
+                ends = np.cumsum([len(p) for p in text]) - 1
+                rows.extend([row] * len(wanted))
+                positions.extend(int(ends[n - 1]) for n in wanted)
+            device = hidden.device
+            return hidden[torch.tensor(rows, device=device), torch.tensor(positions, device=device)]
+        # An encoder's prefix state depends on the whole prefix: one sequence per prefix.
+        prefixes = []
         for words, wanted in zip(texts, lengths):
             pieces = self.word_ids(words[: max(wanted)])
-            if self.causal:
-                flat = [t for piece in pieces for t in piece]
-                self.forward_calls += 1
-                hidden = self.transformer(
-                    input_ids=torch.tensor([flat], device=self.device), output_hidden_states=True
-                ).hidden_states[-1][0]
-                ends = np.cumsum([len(p) for p in pieces]) - 1
-                states.extend(hidden[int(ends[n - 1])] for n in wanted)
-            else:
-                for n in wanted:
-                    states.append(self._encode_prefix([t for piece in pieces[:n] for t in piece]))
-        return torch.stack(states)
+            prefixes.extend([t for piece in pieces[:n] for t in piece] for n in wanted)
+        hidden, attention = self._hidden_states(prefixes)
+        weights = attention[..., None].to(hidden.dtype)
+        return (hidden * weights).sum(1) / weights.sum(1)
 
     def forward_prefixes(
         self, texts: list[list[str]], lengths: list[list[int]]
@@ -98,39 +113,107 @@ class ClassificationPolicy(PeftPolicy):
         states = self.prefix_states(texts, lengths)
         return self.action_head(states), self.value_head(states).squeeze(-1)
 
-    def _encode_prefix(self, ids: list[int]) -> torch.Tensor:
-        self.forward_calls += 1
-        hidden = self.transformer(input_ids=torch.tensor([ids], device=self.device))
-        hidden = hidden.last_hidden_state[0]
-        return hidden[-len(ids) :].mean(0)  # without prompt-tuning virtual tokens
+    def _hidden_states(self, sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Last-layer states of right-padded token sequences: ``(states, attention)``.
 
-    # -- acting ------------------------------------------------------------------------------
+        Right padding leaves every real token's state as without it (pads come after, and
+        are masked out for an encoder), so a batch gives the states of single sequences.
+        """
+        width = max(len(s) for s in sequences)
+        pad = self.tokenizer.pad_token_id or 0
+        device = self.device
+        input_ids = torch.tensor([s + [pad] * (width - len(s)) for s in sequences], device=device)
+        attention = torch.tensor(
+            [[1] * len(s) + [0] * (width - len(s)) for s in sequences], device=device
+        )
+        self.forward_calls += 1
+        output = self.transformer(
+            input_ids=input_ids, attention_mask=attention, output_hidden_states=self.causal
+        )
+        hidden = output.hidden_states[-1] if self.causal else output.last_hidden_state
+        return hidden[:, -width:], attention  # without prompt-tuning virtual tokens
+
+    # -- acting and learning -----------------------------------------------------------------
 
     def step_logits(
         self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
     ) -> torch.Tensor:
-        """Masked action logits of each episode's prefix; causal backbones extend a KV cache."""
+        """Masked action logits of each episode's prefix (see :meth:`step_outputs`)."""
+        return self.step_outputs(observations, infos, masks)[0]
+
+    @torch.no_grad()
+    def step_outputs(
+        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked action logits and values of each episode's prefix, for acting.
+
+        Episode ``i`` is identified by its reset ``info`` object. A causal backbone extends
+        the episode's KV cache with the words read since the last call; an encoder
+        re-encodes the prefixes that changed, all in one batch.
+        """
+        self._check_actions(masks)
+        reads = [_words_read(o, i) for o, i in zip(observations, infos)]
+        if self.causal:
+            states = [
+                self._cached_state(slot, *episode) for slot, episode in enumerate(zip(infos, reads))
+            ]
+        else:
+            states = self._encoder_states(infos, reads)
+        return self._heads(torch.stack(states), masks)
+
+    def evaluate_actions(
+        self,
+        observations: list[dict[str, Any]],
+        infos: list[dict[str, Any]],
+        actions: torch.Tensor,
+        masks: np.ndarray,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Log-probabilities, entropies and values of taken actions, with gradients.
+
+        For learners: the prefixes the samples need are scored in one batched pass of the
+        one-shot path (:meth:`prefix_states`); a causal backbone reads each distinct episode
+        (reset ``info`` object) once, up to its longest prefix, whatever its number of steps.
+        """
+        self._check_actions(masks)
+        rows: dict[int, int] = {}
+        texts: list[list[str]] = []
+        wanted: list[dict[int, int]] = []  # per episode: prefix length -> its order
+        keys: list[tuple[int, int]] = []  # per sample: (episode, prefix length)
+        for observation, info in zip(observations, infos):
+            row = rows.setdefault(id(info), len(texts))
+            if row == len(texts):
+                texts.append(list(info["tokens"]))
+                wanted.append({})
+            read = _words_read(observation, info)
+            wanted[row].setdefault(read, len(wanted[row]))
+            keys.append((row, read))
+        starts = np.cumsum([0] + [len(w) for w in wanted])
+        states = self.prefix_states(texts, [list(w) for w in wanted])
+        index = torch.tensor([int(starts[row]) + wanted[row][read] for row, read in keys])
+        logits, values = self._heads(states[index.to(states.device)], masks)
+        distribution = torch.distributions.Categorical(logits=logits.float())
+        actions = actions.to(logits.device)
+        return distribution.log_prob(actions), distribution.entropy(), values
+
+    def _heads(self, states: torch.Tensor, masks: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked action logits and values of prefix states."""
+        logits = self.action_head(states)
+        valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=logits.device)
+        return logits.masked_fill(~valid, float("-inf")), self.value_head(states).squeeze(-1)
+
+    def _check_actions(self, masks: np.ndarray) -> None:
         if masks.shape[-1] != self.action_head.out_features:
             raise ValueError(
                 f"the env has {masks.shape[-1]} actions but this policy has "
                 f"{self.action_head.out_features} ({self.mode} mode, {len(self.label_names)} "
                 f"classes): build it with the env's label_names and mode"
             )
-        states = [
-            self._episode_state(i, info, int(observation["position"]))
-            for i, (observation, info) in enumerate(zip(observations, infos))
-        ]
-        logits = self.action_head(torch.stack(states))
-        valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=logits.device)
-        return logits.masked_fill(~valid, float("-inf"))
 
-    def _episode_state(self, slot: int, info: dict[str, Any], read: int) -> torch.Tensor:
-        words = list(info["tokens"])
-        read = max(1, min(read, len(words)))
-        if not self.causal:
-            return self._encode_prefix([t for p in self.word_ids(words[:read]) for t in p])
+    def _cached_state(self, slot: int, info: dict[str, Any], read: int) -> torch.Tensor:
+        """The causal state of ``read`` words of the episode in ``slot``, from its KV cache."""
         episode = self._episodes.get(slot)
         if episode is None or episode["info"] is not info:
+            words = list(info["tokens"])
             episode = {"info": info, "read": 0, "cache": None, "pieces": self.word_ids(words)}
             self._episodes[slot] = episode
         new = [t for piece in episode["pieces"][episode["read"] : read] for t in piece]
@@ -146,6 +229,23 @@ class ClassificationPolicy(PeftPolicy):
             episode["state"] = output.hidden_states[-1][0, -1]
             episode["read"] = read
         return episode["state"]
+
+    def _encoder_states(self, infos: list[dict[str, Any]], reads: list[int]) -> list[torch.Tensor]:
+        """Encoder states of each slot's prefix, encoding only those not already cached."""
+        stale = [
+            slot
+            for slot, (info, read) in enumerate(zip(infos, reads))
+            if (episode := self._episodes.get(slot)) is None
+            or episode["info"] is not info
+            or episode["read"] != read
+        ]
+        if stale:
+            states = self.prefix_states(
+                [list(infos[slot]["tokens"]) for slot in stale], [[reads[slot]] for slot in stale]
+            )
+            for slot, state in zip(stale, states):
+                self._episodes[slot] = {"info": infos[slot], "read": reads[slot], "state": state}
+        return [self._episodes[slot]["state"] for slot in range(len(infos))]
 
     def check_env(self, env: gym.Env) -> None:
         """Fail clearly if ``env``'s classes or mode are not this policy's."""
@@ -168,3 +268,8 @@ class ClassificationPolicy(PeftPolicy):
         logits, _ = self.forward_prefixes(words, [[len(w)] for w in words])
         answers = logits[:, 1:] if self.mode == "read" else logits
         return [self.label_names[int(i)] for i in answers.argmax(-1).tolist()]
+
+
+def _words_read(observation: dict[str, Any], info: dict[str, Any]) -> int:
+    """How many words the observed prefix has (at least one: an empty prefix has no state)."""
+    return max(1, min(int(observation["position"]), len(info["tokens"])))

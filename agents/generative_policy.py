@@ -2,9 +2,13 @@
 
 A causal LM with a PEFT method and a value head. Acting samples the next token (temperature,
 top-k, top-p) and keeps the episode's KV cache, so each step feeds one new token instead of
-the whole sequence. Learners get the log-probabilities and values of whole completions in one
-pass (:meth:`sequence_logprobs`); the KL reference is the same model with its adapters
-disabled (``reference=True``): one copy of the weights, never a deep copy.
+the whole sequence. For the policy-gradient learners of :mod:`agents.rollout`,
+:meth:`GenerativePolicy.step_outputs` gives the raw (unwarped) next-token logits and values
+from the same cached path, and :meth:`GenerativePolicy.evaluate_actions` rescores a rollout's
+steps with one forward pass per episode. Learners on whole completions get log-probabilities
+and values in one pass (:meth:`GenerativePolicy.sequence_logprobs`); the KL reference is the
+same model with its adapters disabled (``reference=True``): one copy of the weights, never a
+deep copy.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class GenerativePolicy(PeftPolicy):
         top_p: sample within the smallest set of probability ``top_p`` (1.0: all).
         seed: seed of the sampling generator.
     """
+
+    acting_caches = ("_episodes",)  # per-episode KV caches / states, by sub-env slot
 
     def __init__(
         self,
@@ -98,21 +104,53 @@ class GenerativePolicy(PeftPolicy):
         self, observations: dict[str, np.ndarray], infos: list[dict[str, Any]], masks: np.ndarray
     ) -> np.ndarray:
         """Sample the next token of each episode, feeding each only the tokens it has not seen."""
+        split = [{k: v[i] for k, v in observations.items()} for i in range(len(infos))]
+        logits = self.step_logits(split, infos, masks)
+        return np.array([self.sample(row) for row in logits], dtype=np.int64)
+
+    def step_logits(
+        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> torch.Tensor:
+        """Masked raw next-token logits of each episode (see :meth:`step_outputs`)."""
+        return self.step_outputs(observations, infos, masks)[0]
+
+    @torch.no_grad()
+    def step_outputs(
+        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked next-token logits and values of each episode, for acting.
+
+        The logits are the model's raw ones: temperature, top-k and top-p shape only
+        :meth:`sample` (acting and :meth:`predict`), so a learner's distribution is the one
+        :meth:`evaluate_actions` scores. Episode ``i`` is identified by its reset ``info``
+        object; each call feeds it only the tokens its KV cache lacks.
+        """
+        self._check_vocabulary(masks)
+        logits, states = [], []
+        for slot, (observation, info) in enumerate(zip(observations, infos)):
+            slot_logits, state = self._next_outputs(slot, info, _generated(observation))
+            logits.append(slot_logits)
+            states.append(state)
+        stacked = torch.stack(logits)
+        valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=stacked.device)
+        values = self.value_head(torch.stack(states)).squeeze(-1)
+        return stacked.masked_fill(~valid, float("-inf")), values
+
+    def _check_vocabulary(self, masks: np.ndarray) -> None:
         if masks.shape[-1] != len(self.tokenizer):
             raise ValueError(
                 f"the env has {masks.shape[-1]} actions but this policy's tokenizer has "
                 f"{len(self.tokenizer)} tokens: make the env with tokenizer=policy.tokenizer"
             )
-        tokens = []
-        for i, info in enumerate(infos):
-            generated = observations["generated_ids"][i][observations["generated_mask"][i] > 0]
-            logits = self._next_logits(i, info, generated.tolist())
-            valid = torch.as_tensor(np.asarray(masks[i], dtype=bool), device=logits.device)
-            tokens.append(self.sample(logits.masked_fill(~valid, float("-inf"))))
-        return np.array(tokens, dtype=np.int64)
 
     def _next_logits(self, slot: int, info: dict[str, Any], generated: list[int]) -> torch.Tensor:
         """Next-token logits of the episode in ``slot``, feeding only what the cache lacks."""
+        return self._next_outputs(slot, info, generated)[0]
+
+    def _next_outputs(
+        self, slot: int, info: dict[str, Any], generated: list[int]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Next-token logits and last hidden state of the episode in ``slot``."""
         episode = self._episodes.get(slot)
         if episode is None or episode["info"] is not info:  # a new episode: read its prompt
             episode = {"info": info, "seen": 0, "cache": None}
@@ -127,9 +165,11 @@ class GenerativePolicy(PeftPolicy):
                 input_ids=torch.tensor([new], device=self.device),
                 past_key_values=episode["cache"],
                 use_cache=True,
+                output_hidden_states=True,
             )
             episode["cache"], episode["logits"] = output.past_key_values, output.logits[0, -1]
-        return episode["logits"]
+            episode["state"] = output.hidden_states[-1][0, -1]
+        return episode["logits"], episode["state"]
 
     def sample(self, logits: torch.Tensor) -> int:
         """One token from logits, with this policy's temperature, top-k and top-p."""
@@ -196,6 +236,60 @@ class GenerativePolicy(PeftPolicy):
             mask[row, : len(written)] = True
         return token_logprobs, state_values, mask
 
+    def evaluate_actions(
+        self,
+        observations: list[dict[str, Any]],
+        infos: list[dict[str, Any]],
+        actions: torch.Tensor,
+        masks: np.ndarray,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Log-probabilities, entropies and values of taken tokens, with gradients.
+
+        For learners: samples are grouped by episode (reset ``info`` object); one forward
+        pass per episode over its prompt and the longest completion its samples observed
+        gives every step's logits (the raw ones, as :meth:`step_outputs`).
+        """
+        self._check_vocabulary(masks)
+        rows: dict[int, int] = {}
+        prompts: list[str] = []
+        completions: list[list[int]] = []
+        samples: list[list[tuple[int, int]]] = []  # per episode: (sample, tokens written)
+        for sample, (observation, info) in enumerate(zip(observations, infos)):
+            generated = _generated(observation)
+            row = rows.setdefault(id(info), len(prompts))
+            if row == len(prompts):
+                prompts.append(info["prompt"])
+                completions.append(generated)
+                samples.append([])
+            elif len(generated) > len(completions[row]):
+                completions[row] = generated
+            samples[row].append((sample, len(generated)))
+        logits, states, order = [], [], []
+        for prompt, written, episode in zip(prompts, completions, samples):
+            context = self.prompt_ids(prompt)
+            sequence = context + written
+            self.forward_calls += 1
+            output = self.transformer(
+                input_ids=torch.tensor([sequence], device=self.device), output_hidden_states=True
+            )
+            # The token after ``n`` written ones is predicted at position len(context) + n - 1
+            # of the sequence (prompt-tuning virtual tokens come before it).
+            positions = torch.tensor([len(context) + n - 1 for _, n in episode], device=self.device)
+            logits.append(output.logits[0, -len(sequence) :][positions])
+            states.append(output.hidden_states[-1][0, -len(sequence) :][positions])
+            order.extend(sample for sample, _ in episode)
+        inverse = torch.empty(len(order), dtype=torch.long)
+        inverse[torch.tensor(order)] = torch.arange(len(order))
+        inverse = inverse.to(self.device)
+        step_logits = torch.cat(logits)[inverse]
+        values = self.value_head(torch.cat(states)[inverse]).squeeze(-1)
+        valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=step_logits.device)
+        distribution = torch.distributions.Categorical(
+            logits=step_logits.masked_fill(~valid, float("-inf")).float()
+        )
+        actions = actions.to(step_logits.device)
+        return distribution.log_prob(actions), distribution.entropy(), values
+
     # -- checks and deployment ---------------------------------------------------------------
 
     def check_env(self, env: gym.Env) -> None:
@@ -228,3 +322,9 @@ class GenerativePolicy(PeftPolicy):
                 written.append(token)
             completions.append(self.tokenizer.decode(written, skip_special_tokens=True))
         return completions
+
+
+def _generated(observation: dict[str, Any]) -> list[int]:
+    """The token ids an episode has written so far, from its observation."""
+    ids = np.asarray(observation["generated_ids"])
+    return ids[np.asarray(observation["generated_mask"]) > 0].tolist()

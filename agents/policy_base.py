@@ -11,6 +11,8 @@ arguments), so that ``load`` rebuilds it from the embedded or hub backbone.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +22,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from agents.backbones import Backbone, load_backbone
-from agents.peft_heads import PeftSpec, apply_peft, trainable_parameters
+from agents.peft_heads import PeftSpec, adapters_disabled, apply_peft, trainable_parameters
 from agents.protocol import BaseAgent
 
 CONFIG_FILE = "policy_config.json"
@@ -35,9 +37,13 @@ class PeftPolicy(nn.Module, BaseAgent):
 
     Subclasses call :meth:`_init_transformer` in their ``__init__`` and return their
     constructor arguments (besides ``backbone`` and ``peft``) from :meth:`policy_arguments`.
+    Subclasses that cache per-episode state while acting (encoded sentences, KV caches) name
+    those dicts in ``acting_caches``: checkpoints save them, evaluation leaves them alone, and
+    the reference policy keeps its own.
     """
 
     transformer: nn.Module
+    acting_caches: tuple[str, ...] = ()
 
     def _init_transformer(self, backbone: Backbone, peft: PeftSpec | str) -> None:
         self.backbone_name = backbone.name
@@ -75,6 +81,57 @@ class PeftPolicy(nn.Module, BaseAgent):
     def policy_arguments(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this policy, JSON-serialisable."""
         raise NotImplementedError
+
+    # -- acting state and the reference policy -------------------------------------------------
+
+    def acting_state(self) -> dict[str, Any]:
+        """The per-episode caches of acting (shallow copies), for checkpoints and evaluation."""
+        return {name: dict(getattr(self, name)) for name in self.acting_caches}
+
+    def load_acting_state(self, state: dict[str, Any]) -> None:
+        """Put back caches from :meth:`acting_state`."""
+        for name in self.acting_caches:
+            setattr(self, name, dict(state.get(name, {})))
+
+    @contextmanager
+    def reference(self) -> Iterator[None]:
+        """Act as the reference policy: adapters disabled, the same heads, its own caches.
+
+        The reference is the backbone without its adapter (no weight copy). The heads are
+        shared, so for a policy whose heads are trained from scratch (tagging,
+        classification) the KL penalty keeps the adapted representation close to the
+        pretrained one; for a language model's own head it is the usual RLHF reference.
+
+        Raises:
+            ValueError: the PEFT method has no adapter to disable (``none``, ``frozen``,
+                ``bitfit``): the reference would be the trained model itself.
+        """
+        if self.peft_spec.method not in ("lora", "ia3", "prompt_tuning", "prefix_tuning"):
+            raise ValueError(
+                f"a KL penalty needs an adapter to disable (lora, ia3, prompt_tuning, "
+                f"prefix_tuning); with peft={self.peft_spec.method!r} the reference would be "
+                "the trained model itself"
+            )
+        store = self.__dict__.setdefault("_reference_caches", {})
+        own = self.acting_state()
+        self.load_acting_state(store)
+        peft_model = self._modules["transformer"]
+        try:
+            with adapters_disabled(peft_model) as base:
+                self._modules["transformer"] = base
+                yield
+        finally:
+            self._modules["transformer"] = peft_model
+            store.update({name: getattr(self, name) for name in self.acting_caches})
+            self.load_acting_state(own)
+
+    @torch.no_grad()
+    def reference_step_logits(
+        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> torch.Tensor:
+        """The reference policy's masked logits (see :meth:`reference`), for the KL penalty."""
+        with self.reference():
+            return self.step_logits(observations, infos, masks)
 
     def trainable_parameters(self) -> tuple[int, int]:
         """``(trainable, total)`` parameter counts, heads included."""

@@ -11,42 +11,36 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import torch
 
 from agents.advantages import gae, ppo_clipped_loss
-from agents.optim import gradient_step
+from agents.kl import KLController
+from agents.learner import Learner, LearnerConfig
 from agents.rollout import RolloutCollector
 
 
 @dataclass
-class PPOConfig:
+class PPOConfig(LearnerConfig):
     """PPO settings; every field says what it does."""
 
-    updates: int = field(default=100, metadata={"help": "rollouts (outer iterations)"})
     steps_per_update: int = field(
         default=16, metadata={"help": "env steps per sub-env per rollout"}
     )
     epochs: int = field(default=4, metadata={"help": "passes over each rollout"})
     minibatches: int = field(default=4, metadata={"help": "minibatches per pass"})
-    learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate"})
     gamma: float = field(default=0.99, metadata={"help": "discount"})
     gae_lambda: float = field(default=0.95, metadata={"help": "GAE lambda"})
     clip: float = field(default=0.2, metadata={"help": "ratio clipping"})
     value_coef: float = field(default=0.5, metadata={"help": "value loss weight"})
-    entropy_coef: float = field(default=0.0, metadata={"help": "entropy bonus weight"})
     normalize_advantages: bool = field(default=True, metadata={"help": "per minibatch"})
     target_kl: float | None = field(default=None, metadata={"help": "stop epochs above this KL"})
-    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient clipping norm"})
-    seed: int = field(default=0, metadata={"help": "seed of the rollouts, minibatches, init"})
 
     def __post_init__(self) -> None:
-        for name in ("updates", "steps_per_update", "epochs", "minibatches"):
+        super().__post_init__()
+        for name in ("steps_per_update", "epochs", "minibatches"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         if not 0 < self.clip < 1:
             raise ValueError(f"clip must be in (0, 1), got {self.clip!r}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
 
 
 def a2c_config(**overrides: Any) -> PPOConfig:
@@ -55,19 +49,24 @@ def a2c_config(**overrides: Any) -> PPOConfig:
     return PPOConfig(**{**settings, **overrides})
 
 
-def train_ppo(
-    policy: Any, envs: gym.vector.VectorEnv, config: PPOConfig | None = None
-) -> list[dict[str, float]]:
-    """Train ``policy`` on ``envs`` with PPO; returns one log row per rollout."""
-    config = config or PPOConfig()
-    torch.manual_seed(config.seed)
-    shuffle = np.random.default_rng(config.seed)
-    collector = RolloutCollector(envs, policy, seed=config.seed)
-    parameters = [p for p in policy.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(parameters, lr=config.learning_rate)
-    log = []
-    for update in range(config.updates):
-        rollout = collector.collect(config.steps_per_update)
+class PPO(Learner):
+    """PPO on ``envs`` (a vector env) for ``policy``; see the module docstring."""
+
+    resumable = ("collector", "shuffle")
+
+    def __init__(
+        self, policy: Any, envs: gym.vector.VectorEnv, config: PPOConfig | None = None
+    ) -> None:
+        self.config = config = config or PPOConfig()
+        super().__init__(policy, config)
+        kl = KLController(config.kl_coef, config.kl_target, config.kl_horizon)
+        self.collector = RolloutCollector(envs, policy, seed=config.seed, kl=kl)
+        self.shuffle = np.random.default_rng(config.seed)
+
+    def update(self) -> dict[str, float]:
+        """One rollout, then ``epochs`` passes of ``minibatches`` clipped-surrogate steps."""
+        config = self.config
+        rollout = self.collector.collect(config.steps_per_update)
         advantages, returns = gae(
             rollout.rewards,
             rollout.values,
@@ -83,10 +82,10 @@ def train_ppo(
         approx_kl, epochs_run = 0.0, 0
         for _ in range(config.epochs):
             epochs_run += 1
-            for batch in np.array_split(shuffle.permutation(samples), config.minibatches):
+            for batch in np.array_split(self.shuffle.permutation(samples), config.minibatches):
                 if batch.size == 0:
                     continue
-                logprobs, entropy, values = policy.evaluate_actions(
+                logprobs, entropy, values = self.policy.evaluate_actions(
                     [observations[i] for i in batch],
                     [infos[i] for i in batch],
                     actions[batch],
@@ -107,22 +106,23 @@ def train_ppo(
                     + config.value_coef * value_loss
                     - config.entropy_coef * entropy.mean()
                 )
-                gradient_step(loss, optimizer, parameters, config.max_grad_norm, f"update {update}")
-                with torch.no_grad():
-                    log_ratio = logprobs - old_logprobs[batch].to(device)
-                    approx_kl = float(((log_ratio.exp() - 1) - log_ratio).mean())
+                self.step(loss)
+                log_ratio = (logprobs - old_logprobs[batch].to(device)).detach()
+                approx_kl = float(((log_ratio.exp() - 1) - log_ratio).mean())
             if config.target_kl is not None and approx_kl > config.target_kl:
                 break
-        log.append(
-            {
-                "update": update,
-                "reward": float(rollout.rewards.reshape(-1)[samples].mean()),
-                "policy_loss": policy_loss.item(),
-                "value_loss": value_loss.item(),
-                "entropy": entropy.mean().item(),
-                "approx_kl": approx_kl,
-                "epochs": epochs_run,
-                "env_steps": collector.env_steps,
-            }
-        )
-    return log
+        self.updates_done += 1
+        return self.rollout_log(rollout) | {
+            "policy_loss": policy_loss.item(),
+            "value_loss": value_loss.item(),
+            "entropy": entropy.mean().item(),
+            "approx_kl": approx_kl,
+            "epochs": epochs_run,
+        }
+
+
+def train_ppo(
+    policy: Any, envs: gym.vector.VectorEnv, config: PPOConfig | None = None
+) -> list[dict[str, float]]:
+    """Train ``policy`` on ``envs`` with PPO; returns one log row per rollout."""
+    return PPO(policy, envs, config).learn()

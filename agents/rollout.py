@@ -11,6 +11,13 @@ The collector honours ``action_masks()``, samples from the masked distribution, 
 log-probabilities, values and rewards per step. Vector envs autoreset on the step after an
 episode ends (Gymnasium's ``NEXT_STEP`` mode): that step's action is ignored, so it is marked
 invalid and learners leave it out.
+
+With a KL controller (see :mod:`agents.kl`), each valid step's reward becomes the env's
+reward minus ``coef * (log pi(a|s) - log pi_ref(a|s))``, the reference being the policy with
+its adapters disabled (``policy.reference_step_logits``); ``Rollout.env_rewards`` keeps the
+env's own rewards for logging.
+
+The collector pickles (without its policy), so a checkpoint can hold it with its envs.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from agents.kl import KLController
+
 
 @dataclass
 class Rollout:
@@ -32,7 +41,10 @@ class Rollout:
         infos: per step, each sub-env's episode reset info.
         masks: ``(steps, envs, n_actions)`` valid actions.
         actions, logprobs, values, rewards: what was done, its log-probability under the
-            acting policy, the critic's value, and the env's reward.
+            acting policy, the critic's value, and the reward to learn from (the env's,
+            minus the KL penalty if there is one).
+        env_rewards: the env's rewards.
+        kl: ``log pi - log pi_ref`` of the taken actions (zeros without a KL penalty).
         dones: the episode ended at this step (terminated or truncated).
         valid: the step was a real transition (not an autoreset step).
         last_values: ``(envs,)`` values after the last step (0 for sub-envs about to reset).
@@ -45,6 +57,8 @@ class Rollout:
     logprobs: torch.Tensor
     values: torch.Tensor
     rewards: torch.Tensor
+    env_rewards: torch.Tensor
+    kl: torch.Tensor
     dones: torch.Tensor
     valid: torch.Tensor
     last_values: torch.Tensor
@@ -68,10 +82,32 @@ class RolloutCollector:
         envs: a Gymnasium vector env (native or ``SyncVectorEnv``), ``NEXT_STEP`` autoreset.
         policy: a policy with ``step_outputs`` (see the module docstring).
         seed: seeds the env reset and the action sampling.
+        kl: the KL penalty's controller, or None for no penalty.
     """
 
-    def __init__(self, envs: gym.vector.VectorEnv, policy: Any, seed: int = 0) -> None:
-        self.envs, self.policy = envs, policy
+    FIELDS = (
+        "observations",
+        "infos",
+        "masks",
+        "actions",
+        "logprobs",
+        "values",
+        "env_rewards",
+        "kl",
+        "dones",
+        "valid",
+    )
+
+    def __init__(
+        self,
+        envs: gym.vector.VectorEnv,
+        policy: Any,
+        seed: int = 0,
+        kl: KLController | None = None,
+    ) -> None:
+        self.envs, self.policy, self.kl = envs, policy, kl
+        if kl is not None and kl.coef > 0 and not hasattr(policy, "reference_step_logits"):
+            raise ValueError(f"a KL penalty needs a policy with reference_step_logits: {policy}")
         self.generator = torch.Generator().manual_seed(seed)
         self.observations, infos = envs.reset(seed=seed)
         self.episode_infos = [reset_info(infos, i) for i in range(envs.num_envs)]
@@ -79,58 +115,109 @@ class RolloutCollector:
         self.env_steps = 0
 
     def collect(self, steps: int) -> Rollout:
-        """Run ``steps`` steps of every sub-env and return what happened."""
-        n = self.envs.num_envs
-        record: dict[str, list[Any]] = {
-            k: []
-            for k in (
-                "observations",
-                "infos",
-                "masks",
-                "actions",
-                "logprobs",
-                "values",
-                "rewards",
-                "dones",
-                "valid",
-            )
-        }
+        """Run ``steps`` steps of every sub-env and return what happened.
+
+        Episodes still running from the last rollout are re-read with the current weights
+        (the policy's acting caches are dropped), so the rollout is on-policy.
+        """
+        self._drop_acting_caches()
+        record: dict[str, list[Any]] = {k: [] for k in self.FIELDS}
         for _ in range(steps):
-            observations = split(self.observations, n)
-            masks = action_masks(self.envs)
-            with torch.no_grad():
-                logits, values = self.policy.step_outputs(observations, self.episode_infos, masks)
-            distribution = torch.distributions.Categorical(logits=logits.float().cpu())
-            actions = torch.multinomial(distribution.probs, 1, generator=self.generator)[:, 0]
-            record["observations"].append(observations)
-            record["infos"].append(list(self.episode_infos))
-            record["masks"].append(masks)
-            record["actions"].append(actions)
-            record["logprobs"].append(distribution.log_prob(actions))
-            record["values"].append(values.float().cpu())
-            record["valid"].append(torch.as_tensor(~self.waiting))
-            self.observations, rewards, terminated, truncated, infos = self.envs.step(
-                actions.numpy()
-            )
-            rewards = np.asarray(rewards, dtype=np.float64)
-            if not np.isfinite(rewards).all():
-                bad = int(np.flatnonzero(~np.isfinite(rewards))[0])
-                raise ValueError(
-                    f"the env returned a non-finite reward {rewards[bad]} (sub-env {bad})"
-                )
-            dones = np.logical_or(terminated, truncated)
-            record["rewards"].append(torch.as_tensor(rewards, dtype=torch.float32))
-            record["dones"].append(torch.as_tensor(dones))
-            for i in np.flatnonzero(self.waiting):
-                self.episode_infos[i] = reset_info(infos, int(i))
-            self.waiting = dones
-            self.env_steps += int(record["valid"][-1].sum())  # real transitions only
+            self._step(record, active=None)
         with torch.no_grad():
             _, last = self.policy.step_outputs(
-                split(self.observations, n), self.episode_infos, action_masks(self.envs)
+                split(self.observations, self.envs.num_envs),
+                self.episode_infos,
+                action_masks(self.envs),
             )
-        last_values = last.float().cpu() * torch.as_tensor(~self.waiting)
+        return self._rollout(record, last.float().cpu() * torch.as_tensor(~self.waiting))
+
+    def collect_groups(self, records: list[int], k: int) -> Rollout:
+        """Play ``k`` episodes of each of ``records`` to their end, one group per ``k`` sub-envs.
+
+        Group ``g`` (sub-envs ``g*k .. g*k+k-1``) restarts on record ``records[g]`` of the env's
+        split; steps after a sub-env's episode ended are marked invalid.
+        """
+        n = self.envs.num_envs
+        self._drop_acting_caches()
+        if n != len(records) * k:
+            raise ValueError(
+                f"{len(records)} groups of {k} need {len(records) * k} sub-envs, not {n}"
+            )
+        for group, index in enumerate(records):
+            mask = np.zeros(n, dtype=np.bool_)
+            mask[group * k : (group + 1) * k] = True
+            self.observations, infos = self.envs.reset(
+                options={"reset_mask": mask, "index": int(index)}
+            )
+            for i in np.flatnonzero(mask):
+                self.episode_infos[i] = reset_info(infos, int(i))
+        self.waiting[:] = False
+        record: dict[str, list[Any]] = {k: [] for k in self.FIELDS}
+        running = np.ones(n, dtype=np.bool_)
+        while running.any():
+            dones = self._step(record, active=running)
+            running &= ~dones
+        return self._rollout(record, torch.zeros(n))
+
+    def _drop_acting_caches(self) -> None:
+        if hasattr(self.policy, "load_acting_state"):
+            self.policy.load_acting_state({})
+
+    def _step(self, record: dict[str, list[Any]], active: np.ndarray | None) -> np.ndarray:
+        """One step of every sub-env; ``active`` (default all) marks which steps count."""
+        n = self.envs.num_envs
+        observations = split(self.observations, n)
+        masks = action_masks(self.envs)
+        with torch.no_grad():
+            logits, values = self.policy.step_outputs(observations, self.episode_infos, masks)
+        distribution = torch.distributions.Categorical(logits=logits.float().cpu())
+        actions = torch.multinomial(distribution.probs, 1, generator=self.generator)[:, 0]
+        logprobs = distribution.log_prob(actions)
+        valid = ~self.waiting if active is None else active & ~self.waiting
+        kl = torch.zeros(n)
+        if self.kl is not None and self.kl.coef > 0:
+            with torch.no_grad():
+                reference = self.policy.reference_step_logits(
+                    observations, self.episode_infos, masks
+                )
+            reference_logprobs = torch.distributions.Categorical(
+                logits=reference.float().cpu()
+            ).log_prob(actions)
+            kl = torch.where(torch.as_tensor(valid), logprobs - reference_logprobs, 0.0)
+        record["observations"].append(observations)
+        record["infos"].append(list(self.episode_infos))
+        record["masks"].append(masks)
+        record["actions"].append(actions)
+        record["logprobs"].append(logprobs)
+        record["values"].append(values.float().cpu())
+        record["valid"].append(torch.as_tensor(valid))
+        record["kl"].append(kl)
+        self.observations, rewards, terminated, truncated, infos = self.envs.step(actions.numpy())
+        rewards = np.asarray(rewards, dtype=np.float64)
+        if not np.isfinite(rewards).all():
+            bad = int(np.flatnonzero(~np.isfinite(rewards))[0])
+            raise ValueError(f"the env returned a non-finite reward {rewards[bad]} (sub-env {bad})")
+        dones = np.logical_or(terminated, truncated)
+        record["env_rewards"].append(torch.as_tensor(rewards, dtype=torch.float32))
+        record["dones"].append(torch.as_tensor(dones))
+        for i in np.flatnonzero(self.waiting):
+            self.episode_infos[i] = reset_info(infos, int(i))
+        self.waiting = dones
+        self.env_steps += int(valid.sum())  # real transitions only
+        return dones
+
+    def _rollout(self, record: dict[str, list[Any]], last_values: torch.Tensor) -> Rollout:
         stack = torch.stack
+        valid, kl, env_rewards = (
+            stack(record["valid"]),
+            stack(record["kl"]),
+            stack(record["env_rewards"]),
+        )
+        rewards = env_rewards
+        if self.kl is not None and self.kl.coef > 0:
+            rewards = env_rewards - self.kl.coef * kl
+            self.kl.update(float(kl[valid].mean()) if valid.any() else 0.0, int(valid.sum()))
         return Rollout(
             observations=record["observations"],
             infos=record["infos"],
@@ -138,11 +225,24 @@ class RolloutCollector:
             actions=stack(record["actions"]),
             logprobs=stack(record["logprobs"]),
             values=stack(record["values"]),
-            rewards=stack(record["rewards"]),
+            rewards=rewards,
+            env_rewards=env_rewards,
+            kl=kl,
             dones=stack(record["dones"]),
-            valid=stack(record["valid"]),
+            valid=valid,
             last_values=last_values,
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["policy"] = None  # the learner re-attaches its live policy
+        state["generator"] = self.generator.get_state()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        generator = torch.Generator()
+        generator.set_state(state.pop("generator"))
+        self.__dict__.update(state, generator=generator)
 
 
 def split(observations: dict[str, np.ndarray], n: int) -> list[dict[str, Any]]:

@@ -35,6 +35,8 @@ class TaggingPolicy(PeftPolicy):
             state.
     """
 
+    acting_caches = ("_cache",)
+
     def __init__(
         self,
         backbone: Backbone,
@@ -147,9 +149,13 @@ class TaggingPolicy(PeftPolicy):
             )
         new = [i for i, info in enumerate(infos) if self._cache.get(i, (None,))[0] is not info]
         if new:
-            states, _ = self.encode_words([list(infos[i]["words"]) for i in new])
-            for row, i in enumerate(new):
-                self._cache[i] = (infos[i], states[row])
+            # Episodes on the same sentence (RLOO/GRPO groups) share one encoding.
+            rows: dict[tuple[str, ...], int] = {}
+            for i in new:
+                rows.setdefault(tuple(infos[i]["words"]), len(rows))
+            states, _ = self.encode_words([list(words) for words in rows])
+            for i in new:
+                self._cache[i] = (infos[i], states[rows[tuple(infos[i]["words"])]])
         return self._scores([self._cache[i][1] for i in range(len(infos))], observations, masks)
 
     def evaluate_actions(
@@ -161,17 +167,16 @@ class TaggingPolicy(PeftPolicy):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Log-probabilities, entropies and values of taken actions, with gradients.
 
-        For learners: each distinct sentence (reset ``info`` object) among the samples is
-        encoded once, in one batch, whatever the number of its steps.
+        For learners: each distinct sentence among the samples is encoded once, in one
+        batch, whatever the number of its steps and of the episodes played on it.
         """
-        rows: dict[int, int] = {}
-        sentences = []
+        rows: dict[tuple[str, ...], int] = {}
         for info in infos:
-            if id(info) not in rows:
-                rows[id(info)] = len(sentences)
-                sentences.append(list(info["words"]))
-        states, _ = self.encode_words(sentences)
-        logits, values = self._scores([states[rows[id(i)]] for i in infos], observations, masks)
+            rows.setdefault(tuple(info["words"]), len(rows))
+        states, _ = self.encode_words([list(words) for words in rows])
+        logits, values = self._scores(
+            [states[rows[tuple(i["words"])]] for i in infos], observations, masks
+        )
         distribution = torch.distributions.Categorical(logits=logits)
         actions = actions.to(logits.device)
         return distribution.log_prob(actions), distribution.entropy(), values

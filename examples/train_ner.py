@@ -1,95 +1,90 @@
-"""Train a LoRA tagging policy on TextNER-v0 with PPO (or another learner), then evaluate.
+"""Train a LoRA policy on TextNER-v0 with PPO (or any learner), from a config, then test it.
 
-The embedded MiniLM encoder, the built-in corpus, the dense ``delta_f1`` reward::
+The embedded MiniLM encoder, the built-in corpus and the dense ``delta_f1`` reward by default.
+Settings come from ``--config FILE.yaml`` and ``key=value`` overrides (dotted keys reach
+sections); ``--help-config`` lists every key with its default and help::
 
-    python examples/train_ner.py --learner ppo --updates 60
-    python examples/train_ner.py --learner supervised --epochs 1     # the baseline
+    python examples/train_ner.py                                        # PPO + LoRA
+    python examples/train_ner.py learner=supervised learner_config.epochs=2   # the baseline
+    python examples/train_ner.py --config examples/configs/ner_ppo.yaml train.out=runs/ner
+    python examples/train_ner.py --config examples/configs/ner_ppo.yaml train.out=runs/ner --resume
+    python examples/train_ner.py --conll ../shared/data/conll2003 train.eval_limit=500
 
-Prints validation F1 before training, the test F1 after, and the wall time.
+Prints the validation metric before training, the best one, the test metrics and the time;
+with ``train.out`` set, the run folder holds ``log.jsonl``, ``tb/``, ``checkpoint.pt``,
+``best/`` and ``results.json``.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import sys
+from pathlib import Path
 
-import gymnasium as gym
-import torch
+from agents.config import ConfigError, describe, load_config
+from agents.runs import RunConfig, build_run
+from agents.training import train
+from textenvs.data import load_conll
 
-import textenvs
-from agents import evaluate
-from agents.backbones import load_backbone
-from agents.group_pg import GroupConfig, train_group
-from agents.ppo import PPOConfig, a2c_config, train_ppo
-from agents.reinforce import ReinforceConfig, train_reinforce
-from agents.supervised import SupervisedConfig, train_supervised_tagger
-from agents.tagging_policy import TaggingPolicy
+DEFAULTS = [
+    "learner_config.updates=60",
+    "learner_config.steps_per_update=16",
+    "learner_config.epochs=2",
+    "learner_config.minibatches=2",
+    "train.eval_every=20",
+    "train.eval_limit=200",
+    "threads=2",
+]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--learner",
-        default="ppo",
-        choices=["ppo", "a2c", "reinforce", "rloo", "grpo", "supervised"],
-    )
-    parser.add_argument("--backbone", default="minilm")
-    parser.add_argument("--peft", default="lora")
-    parser.add_argument("--reward", default="delta_f1", choices=["delta_f1", "f1", "token"])
-    parser.add_argument("--updates", type=int, default=60)
-    parser.add_argument("--num-envs", type=int, default=32)
-    parser.add_argument("--steps", type=int, default=16, help="steps per sub-env per update")
-    parser.add_argument("--epochs", type=int, default=1, help="supervised epochs")
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("overrides", nargs="*", help="key=value settings (see --help-config)")
+    parser.add_argument("--config", type=Path, help="a YAML run config")
+    parser.add_argument("--resume", action="store_true", help="continue the run in train.out")
+    parser.add_argument("--conll", type=Path, help="a folder with eng.train, eng.testa, eng.testb")
+    parser.add_argument("--help-config", action="store_true", help="list every config key")
     args = parser.parse_args()
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(2)
-
-    tags = gym.make("TextNER-v0").unwrapped.tag_names
-    policy = TaggingPolicy(load_backbone(args.backbone), tags, args.peft)
-    trainable, total = policy.trainable_parameters()
-    print(f"{args.backbone} + {args.peft}: {trainable:,} of {total:,} parameters train")
-    before = evaluate(policy, "TextNER-v0", split="validation")["f1"]
-    start = time.perf_counter()
-    if args.learner == "supervised":
-        train = textenvs.load_builtin_ner("train")
-        train_supervised_tagger(
-            policy,
-            train,
-            SupervisedConfig(epochs=args.epochs, learning_rate=args.learning_rate, seed=args.seed),
-        )
-    else:
-        kind = {"ppo": "ppo", "a2c": "ppo", "reinforce": "reinforce"}.get(args.learner, "group")
-        envs = gym.make_vec("TextNER-v0", num_envs=args.num_envs, reward=args.reward)
-        common = {"updates": args.updates, "learning_rate": args.learning_rate, "seed": args.seed}
-        if kind == "ppo":
-            make = PPOConfig if args.learner == "ppo" else a2c_config
-            log = train_ppo(policy, envs, make(steps_per_update=args.steps, **common))
-        elif kind == "reinforce":
-            log = train_reinforce(
-                policy, envs, ReinforceConfig(steps_per_update=args.steps, **common)
-            )
+    if args.help_config:
+        for key, default, text in describe(RunConfig):
+            print(f"{key:32} {default:12} {text}")
+        return
+    overrides = list(args.overrides)
+    if args.config is None:  # the example's own defaults, for PPO, unless a file says otherwise
+        learner = next((o.split("=", 1)[1] for o in overrides if o.startswith("learner=")), "ppo")
+        if learner == "ppo":
+            overrides = DEFAULTS + overrides
         else:
-            k = 4
-            log = train_group(
-                policy,
-                envs,
-                GroupConfig(
-                    method=args.learner, k=k, examples_per_update=args.num_envs // k, **common
-                ),
-            )
-        print(
-            f"mean reward: first update {log[0].get('reward', log[0].get('return')):.3f}, "
-            f"last {log[-1].get('reward', log[-1].get('return')):.3f}"
-        )
-    seconds = time.perf_counter() - start
-    after = evaluate(policy, "TextNER-v0", split="test")
-    print(
-        f"validation F1 before {before:.3f}; test F1 after {after['f1']:.3f} "
-        f"(P {after['precision']:.3f}, R {after['recall']:.3f}); "
-        f"{args.learner} took {seconds:.0f} s"
+            overrides = [d for d in DEFAULTS if not d.startswith("learner_config.")] + overrides
+    try:
+        config = load_config(RunConfig, args.config, overrides)
+    except ConfigError as error:
+        sys.exit(f"error: {error}")
+    dataset = None
+    if args.conll:
+        names = {"train": "eng.train", "validation": "eng.testa", "test": "eng.testb"}
+        dataset = {split: load_conll(args.conll / name) for split, name in names.items()}
+    built = build_run(config, dataset)
+    trainable, total = built.policy.trainable_parameters()
+    print(f"{config.backbone} + {config.peft}: {trainable:,} of {total:,} parameters train")
+    result = train(
+        built.learner, built.evaluate, config.train, resume=args.resume, run_info=built.info()
     )
+    split = config.train.eval_split
+    if result.history:
+        first, best = result.history[0], result.best or result.history[-1]
+        print(f"{split} before: {_metric(first[split])}; best: {_metric(best[split])}")
+    if result.test is not None:
+        print(f"test: {_metric(result.test)}")
+    print(
+        f"{config.learner}: {result.updates} updates, {result.env_steps:,} env steps, "
+        f"{result.train_seconds:.0f} s of training (stopped on {result.stopped})"
+    )
+
+
+def _metric(metrics: dict[str, float]) -> str:
+    shown = [k for k in ("f1", "precision", "recall", "accuracy", "score") if k in metrics]
+    return ", ".join(f"{k} {metrics[k]:.3f}" for k in shown)
 
 
 if __name__ == "__main__":

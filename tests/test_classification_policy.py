@@ -1,4 +1,5 @@
-"""ClassificationPolicy on tiny random backbones: incremental reading, one-shot equality, IO."""
+"""ClassificationPolicy on tiny random backbones: incremental reading, one-shot equality,
+learner interface (acting vs evaluate_actions, gradients, a tiny learning run), IO."""
 
 from __future__ import annotations
 
@@ -11,6 +12,23 @@ import textenvs  # noqa: F401
 from agents import evaluate
 from agents.backbones import tiny_backbone
 from agents.classification_policy import ClassificationPolicy
+from agents.reinforce import ReinforceConfig, train_reinforce
+from agents.rollout import RolloutCollector
+from textenvs.data import LabeledText
+
+# Held-out test texts recombine the training words: only the sentiment word decides.
+KEYWORDS = {
+    "train": [
+        *(LabeledText(t, "positive") for t in ("a great film", "truly great", "great fun")),
+        *(LabeledText(t, "positive") for t in ("a good story", "so good", "good acting")),
+        *(LabeledText(t, "negative") for t in ("an awful film", "truly awful", "awful fun")),
+        *(LabeledText(t, "negative") for t in ("a bad story", "so bad", "bad acting")),
+    ],
+    "test": [
+        *(LabeledText(t, "positive") for t in ("a great story", "good fun", "so great")),
+        *(LabeledText(t, "negative") for t in ("a bad film", "awful acting", "so awful")),
+    ],
+}
 
 
 def make_policy(
@@ -19,6 +37,28 @@ def make_policy(
     torch.manual_seed(0)
     labels = gym.make("TextClassification-v0").unwrapped.label_names
     return ClassificationPolicy(tiny_backbone(kind), labels, peft, mode)
+
+
+def perturb(policy: ClassificationPolicy) -> None:
+    """Move every trainable parameter, so that adapters (LoRA's B starts at 0) matter."""
+    with torch.no_grad():
+        for parameter in policy.parameters():
+            if parameter.requires_grad:
+                parameter.add_(0.05 * torch.randn_like(parameter))
+
+
+def recording_step_outputs(policy: ClassificationPolicy) -> list[torch.Tensor]:
+    """Record the logits ``policy.step_outputs`` returns (the acting path), call by call."""
+    recorded: list[torch.Tensor] = []
+    step_outputs = policy.step_outputs
+
+    def record(*args):  # type: ignore[no-untyped-def]
+        logits, values = step_outputs(*args)
+        recorded.append(logits)
+        return logits, values
+
+    policy.step_outputs = record  # type: ignore[method-assign]
+    return recorded
 
 
 @pytest.mark.parametrize("kind", ["causal", "encoder"])
@@ -92,3 +132,62 @@ def test_save_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
         assert torch.equal(
             policy.forward_prefixes(words, [[2, 4]])[0], loaded.forward_prefixes(words, [[2, 4]])[0]
         )
+
+
+@pytest.mark.parametrize("kind", ["causal", "encoder"])
+def test_evaluate_actions_matches_acting_over_a_rollout(kind: str) -> None:
+    policy = make_policy(kind)
+    perturb(policy)
+    recorded = recording_step_outputs(policy)
+    envs = gym.make_vec("TextClassification-v0", num_envs=4, split="validation", max_length=12)
+    rollout = RolloutCollector(envs, policy, seed=0).collect(10)
+    assert rollout.dones.any()  # the rollout spans several episodes per sub-env
+    observations, infos, masks, actions = rollout.flat()
+    calls = policy.forward_calls
+    logprobs, entropy, values = policy.evaluate_actions(observations, infos, actions, masks)
+    if kind == "causal":  # every episode of the rollout read in one batched pass
+        assert policy.forward_calls == calls + 1
+    step_logits = torch.cat(recorded[:10])  # the last call scored the states after the rollout
+    expected_entropy = torch.distributions.Categorical(logits=step_logits).entropy()
+    assert torch.allclose(logprobs, rollout.logprobs.reshape(-1), atol=1e-5)
+    assert torch.allclose(entropy, expected_entropy, atol=1e-5)
+    assert torch.allclose(values, rollout.values.reshape(-1), atol=1e-5)
+    assert torch.isinf(step_logits[~torch.as_tensor(masks)]).all()  # masked actions: -inf
+
+
+@pytest.mark.parametrize("peft", ["lora", "frozen"])
+def test_gradients_reach_only_trainable_parameters(peft: str) -> None:
+    policy = make_policy("causal", peft=peft)
+    perturb(policy)
+    envs = gym.make_vec("TextClassification-v0", num_envs=4, split="validation", max_length=8)
+    rollout = RolloutCollector(envs, policy, seed=0).collect(4)
+    observations, infos, masks, actions = rollout.flat()
+    logprobs, entropy, values = policy.evaluate_actions(observations, infos, actions, masks)
+    (logprobs.mean() + entropy.mean() + values.pow(2).mean()).backward()
+    for name, parameter in policy.named_parameters():
+        if parameter.requires_grad:
+            assert parameter.grad is not None and torch.isfinite(parameter.grad).all(), name
+        else:
+            assert parameter.grad is None, name
+    moved = {
+        name.split(".")[0]
+        for name, p in policy.named_parameters()
+        if p.grad is not None and p.grad.abs().sum() > 0
+    }
+    heads = {"action_head", "value_head"}
+    assert moved == (heads | {"transformer"} if peft == "lora" else heads)
+
+
+def test_reinforce_learns_a_keyword_task_with_lora() -> None:
+    torch.manual_seed(0)
+    policy = ClassificationPolicy(
+        tiny_backbone("causal"), ["negative", "positive"], "lora", mode="whole"
+    )
+    before = evaluate(policy, "TextClassification-v0", dataset=KEYWORDS, mode="whole")
+    envs = gym.make_vec("TextClassification-v0", num_envs=8, dataset=KEYWORDS, mode="whole")
+    train_reinforce(
+        policy, envs, ReinforceConfig(updates=40, steps_per_update=2, learning_rate=1e-2)
+    )
+    after = evaluate(policy, "TextClassification-v0", dataset=KEYWORDS, mode="whole")
+    # Chance is 1/2 on the held-out texts; the untrained policy scores 1/3.
+    assert after["accuracy"] >= 5 / 6 and after["accuracy"] > before["accuracy"] + 0.3

@@ -1,4 +1,5 @@
-"""GenerativePolicy on a tiny random causal LM: KV cache, one-shot log-probs, reference, IO."""
+"""GenerativePolicy on a tiny random causal LM: KV cache, one-shot log-probs, reference,
+learner interface (acting vs evaluate_actions, gradients), IO."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import textenvs  # noqa: F401
 from agents import evaluate
 from agents.backbones import tiny_backbone
 from agents.generative_policy import GenerativePolicy
+from agents.rollout import RolloutCollector
 from textenvs.data.records import GenerationExample
 
 EXAMPLES = [
@@ -155,3 +157,75 @@ def test_bad_arguments() -> None:
         GenerativePolicy(tiny_backbone("causal"), prompt_template="no slot")
     with pytest.raises(ValueError, match="0 < top_p <= 1"):
         GenerativePolicy(tiny_backbone("causal"), top_p=0.0)
+
+
+def test_evaluate_actions_matches_acting_over_a_rollout() -> None:
+    policy = make_policy()
+    train_a_little(policy)
+    recorded: list[torch.Tensor] = []
+    step_outputs = policy.step_outputs
+
+    def record(*args):  # type: ignore[no-untyped-def]
+        logits, values = step_outputs(*args)
+        recorded.append(logits)
+        return logits, values
+
+    policy.step_outputs = record  # type: ignore[method-assign]
+    envs = gym.make_vec(
+        "TextSummarization-v0",
+        num_envs=4,
+        dataset=EXAMPLES,
+        tokenizer=policy.tokenizer,
+        max_new_tokens=3,
+    )
+    rollout = RolloutCollector(envs, policy, seed=0).collect(9)
+    assert rollout.dones.any() and not rollout.valid.all()  # several episodes per sub-env
+    observations, infos, masks, actions = rollout.flat()
+    calls = policy.forward_calls
+    logprobs, entropy, values = policy.evaluate_actions(observations, infos, actions, masks)
+    assert policy.forward_calls - calls == len({id(info) for info in infos})  # one per episode
+    step_logits = torch.cat(recorded[:9])  # the last call scored the states after the rollout
+    expected_entropy = torch.distributions.Categorical(logits=step_logits).entropy()
+    assert torch.allclose(logprobs, rollout.logprobs.reshape(-1), atol=1e-5)
+    assert torch.allclose(entropy, expected_entropy, atol=1e-5)
+    assert torch.allclose(values, rollout.values.reshape(-1), atol=1e-5)
+
+
+def test_step_outputs_are_raw_masked_logits_whatever_the_sampling() -> None:
+    policy = make_policy(temperature=0.5, top_k=3, top_p=0.5)
+    env = make_env(policy)
+    obs, info = env.reset(options={"index": 1})
+    mask = np.ones(env.action_space.n, dtype=bool)
+    mask[:10] = False
+    logits, values = policy.step_outputs([obs], [info], mask[None])
+    with torch.no_grad():
+        context = torch.tensor([policy.prompt_ids(info["prompt"])])
+        raw = policy.transformer(input_ids=context).logits[0, -1]
+    assert values.shape == (1,) and not logits.requires_grad
+    assert torch.isinf(logits[0, :10]).all()
+    assert torch.allclose(logits[0, 10:], raw[10:], atol=1e-5)  # no temperature, no top-k/p
+
+
+@pytest.mark.parametrize("peft", ["lora", "frozen"])
+def test_gradients_reach_only_trainable_parameters(peft: str) -> None:
+    policy = make_policy(peft)
+    env = make_env(policy, max_new_tokens=3)
+    obs, info = env.reset(options={"index": 0})
+    observations, tokens = [], []
+    for token in policy.tokenizer.encode("Northwind shares")[:3]:
+        observations.append(obs)
+        tokens.append(token)
+        obs, *_ = env.step(token)
+    masks = np.ones((len(tokens), env.action_space.n), dtype=bool)
+    logprobs, entropy, values = policy.evaluate_actions(
+        observations, [info] * len(tokens), torch.tensor(tokens), masks
+    )
+    (logprobs.mean() + entropy.mean() + values.pow(2).mean()).backward()
+    for name, parameter in policy.named_parameters():
+        if parameter.requires_grad:
+            assert parameter.grad is not None and torch.isfinite(parameter.grad).all(), name
+        else:
+            assert parameter.grad is None, name
+    adapters = [p for n, p in policy.named_parameters() if n.startswith("transformer.")]
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in adapters) == (peft == "lora")
+    assert policy.value_head.weight.grad.abs().sum() > 0

@@ -1,0 +1,149 @@
+"""What every learner shares: its common settings, its optimizer, and resumable state.
+
+A learner is built on a policy and a vector env, and trains by repeated :meth:`Learner.update`
+calls, each returning one log row. :mod:`agents.training` drives those calls (evaluation,
+logging, checkpoints); ``learn()`` simply runs ``config.updates`` of them. A learner's whole
+state (optimizer, rollout collector with its envs, random generators, the policy's acting
+caches) round-trips through :meth:`state_dict` / :meth:`load_state_dict`, so a resumed run
+continues exactly where the checkpoint was taken.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import pickle
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from agents.optim import gradient_step
+
+
+@dataclass
+class LearnerConfig:
+    """Settings every learner has; every field says what it does."""
+
+    updates: int = field(default=100, metadata={"help": "gradient updates (rollouts)"})
+    learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate"})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient clipping norm"})
+    entropy_coef: float = field(default=0.0, metadata={"help": "entropy bonus weight"})
+    kl_coef: float = field(
+        default=0.0,
+        metadata={"help": "KL penalty weight against the policy with adapters disabled (0: off)"},
+    )
+    kl_target: float | None = field(
+        default=None, metadata={"help": "adapt kl_coef towards this mean KL per step (None: fixed)"}
+    )
+    kl_horizon: int = field(default=10_000, metadata={"help": "env steps of the KL controller"})
+    seed: int = field(default=0, metadata={"help": "seed of the rollouts, sampling and init"})
+
+    def __post_init__(self) -> None:
+        if self.updates < 1:
+            raise ValueError(f"updates must be >= 1, got {self.updates!r}")
+        for name in ("learning_rate", "max_grad_norm"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+        if not (math.isfinite(self.entropy_coef) and self.entropy_coef >= 0):
+            raise ValueError(f"entropy_coef must be >= 0, got {self.entropy_coef!r}")
+
+
+class Learner:
+    """Base of the learners: the trainable parameters, the optimizer, and resumable state.
+
+    Subclasses set up their rollout machinery in ``__init__`` (after calling this one), name
+    the attributes that change while training in ``resumable`` and implement :meth:`update`.
+    """
+
+    resumable: tuple[str, ...] = ()
+    config: LearnerConfig
+
+    def __init__(self, policy: Any, config: LearnerConfig) -> None:
+        torch.manual_seed(config.seed)
+        self.policy, self.config = policy, config
+        self.parameters = [p for p in policy.parameters() if p.requires_grad]
+        if not self.parameters:
+            raise ValueError("the policy has no trainable parameters")
+        self.optimizer = torch.optim.Adam(self.parameters, lr=config.learning_rate)
+        self.updates_done = 0
+
+    @property
+    def env_steps(self) -> int:
+        """Real env transitions collected so far (what budgets and curves count)."""
+        return self.collector.env_steps  # type: ignore[attr-defined,no-any-return]
+
+    def update(self) -> dict[str, float]:
+        """Collect, compute the loss, take a gradient step; one log row."""
+        raise NotImplementedError
+
+    def step(self, loss: torch.Tensor) -> None:
+        """The checked gradient step of update number ``updates_done``."""
+        gradient_step(
+            loss,
+            self.optimizer,
+            self.parameters,
+            self.config.max_grad_norm,
+            f"update {self.updates_done}",
+        )
+
+    def rollout_log(self, rollout: Any) -> dict[str, float]:
+        """The log entries of every rollout: env reward, KL, learning rate, counters."""
+        valid = rollout.valid
+        kl = self.collector.kl  # type: ignore[attr-defined]
+        return {
+            "update": self.updates_done,
+            "reward": float(rollout.env_rewards[valid].mean()),
+            "kl": float(rollout.kl[valid].mean()),
+            "kl_coef": kl.coef if kl is not None else 0.0,
+            "learning_rate": self.optimizer.param_groups[0]["lr"],
+            "env_steps": self.env_steps,
+        }
+
+    def learn(self) -> list[dict[str, float]]:
+        """Run the remaining ``config.updates`` updates; one log row per update."""
+        return [self.update() for _ in range(self.updates_done, self.config.updates)]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything that changes while training, except the policy's weights."""
+        resumable = {name: getattr(self, name) for name in self.resumable}
+        # One pickle for the collector and the policy's caches: they share the episodes'
+        # info objects, and the caches recognise an episode by that identity.
+        acting = self.policy.acting_state() if hasattr(self.policy, "acting_state") else {}
+        return {
+            "learner": type(self).__name__,
+            "updates_done": self.updates_done,
+            "optimizer": self.optimizer.state_dict(),
+            "state": _dumps({"resumable": resumable, "acting": acting}),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict`'s output (of the same learner on the same policy)."""
+        if state.get("learner") != type(self).__name__:
+            raise ValueError(
+                f"the checkpoint was written by a {state.get('learner')} learner, "
+                f"not a {type(self).__name__}"
+            )
+        self.optimizer.load_state_dict(state["optimizer"])
+        restored = pickle.loads(state["state"])
+        for name, value in restored["resumable"].items():
+            setattr(self, name, value)
+            if hasattr(value, "policy"):  # the collector: re-attach the live policy
+                value.policy = self.policy
+        if hasattr(self.policy, "load_acting_state"):
+            self.policy.load_acting_state(restored["acting"])
+        self.updates_done = state["updates_done"]
+
+
+def _dumps(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    try:
+        pickle.dump(value, buffer)
+    except (pickle.PicklingError, AttributeError, TypeError) as error:
+        raise ValueError(
+            f"cannot checkpoint this run: its state does not pickle ({error}). "
+            "Use textenvs' native vector envs (gym.make_vec's default for textenvs ids) or "
+            "picklable env factories."
+        ) from None
+    return buffer.getvalue()

@@ -1,0 +1,180 @@
+"""A training run from one config: env, policy, learner, evaluation, the training loop.
+
+``RunConfig`` names everything a run needs; :func:`build_run` turns it into live objects and
+:func:`run` trains and evaluates. The examples, the benchmarks and the command line all start
+runs here, so a YAML file describes a run the same way everywhere::
+
+    env: TextNER-v0
+    env_kwargs: {reward: delta_f1}
+    learner: ppo
+    learner_config: {updates: 60, learning_rate: 1.0e-3}
+    train: {out: runs/ner-ppo, eval_every: 10, eval_limit: 200}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import torch
+
+import textenvs  # noqa: F401  (registers the env ids)
+from agents.backbones import load_backbone
+from agents.config import ConfigError, from_dict
+from agents.evaluate import evaluate
+from agents.group_pg import GroupConfig, GroupPolicyGradient
+from agents.learner import Learner, LearnerConfig
+from agents.peft_heads import PeftSpec
+from agents.ppo import PPO, PPOConfig, a2c_config
+from agents.reinforce import Reinforce, ReinforceConfig
+from agents.training import TrainConfig, TrainResult, train
+
+LEARNERS = ("ppo", "a2c", "reinforce", "rloo", "grpo", "supervised")
+
+
+@dataclass
+class RunConfig:
+    """One training run; every field says what it does."""
+
+    env: str = field(default="TextNER-v0", metadata={"help": "registered env id"})
+    env_kwargs: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "arguments of gym.make (reward, max_length, ...)"}
+    )
+    learner: str = field(default="ppo", metadata={"help": f"one of {', '.join(LEARNERS)}"})
+    learner_config: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "the learner's settings (see its config class)"}
+    )
+    backbone: str = field(default="minilm", metadata={"help": "embedded name, hub name or path"})
+    peft: str = field(default="lora", metadata={"help": "lora, ia3, prompt_tuning, ..."})
+    peft_kwargs: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "PeftSpec settings (r, alpha, target_modules)"}
+    )
+    policy_kwargs: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "extra arguments of the policy class"}
+    )
+    num_envs: int = field(default=32, metadata={"help": "sub-envs of the training vector env"})
+    seed: int = field(default=0, metadata={"help": "seed of everything (learner included)"})
+    threads: int | None = field(
+        default=None, metadata={"help": "torch CPU threads (None: torch's)"}
+    )
+    train: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "the loop"})
+
+    def __post_init__(self) -> None:
+        if self.learner not in LEARNERS:
+            raise ValueError(f"unknown learner {self.learner!r}; choose one of {LEARNERS}")
+        if self.num_envs < 1:
+            raise ValueError(f"num_envs must be >= 1, got {self.num_envs!r}")
+
+
+@dataclass
+class Run:
+    """A built run: what :func:`agents.training.train` needs."""
+
+    config: RunConfig
+    policy: Any
+    learner: Learner
+    evaluate: Callable[[str, int | None], dict[str, float]]
+
+    def info(self) -> dict[str, Any]:
+        """What ``results.json`` records about the run besides its results."""
+        return {
+            "env": self.config.env,
+            "learner": self.config.learner,
+            "seed": self.config.seed,
+            "backbone": self.config.backbone,
+            "peft": self.config.peft,
+            "run_config": dataclasses.asdict(self.config),
+            "learner_settings": dataclasses.asdict(self.learner.config),
+        }
+
+
+def learner_config(config: RunConfig) -> LearnerConfig:
+    """The learner's config object from ``config.learner_config`` (seed from the run)."""
+    settings = {"seed": config.seed, **config.learner_config}
+    where = f"learner_config ({config.learner})"
+    if config.learner == "supervised":
+        from agents.supervised import SupervisedConfig
+
+        return from_dict(SupervisedConfig, settings, where)
+    if config.learner == "ppo":
+        return from_dict(PPOConfig, settings, where)
+    if config.learner == "a2c":
+        base = dataclasses.asdict(a2c_config())
+        return from_dict(PPOConfig, {**base, **settings}, where)
+    if config.learner == "reinforce":
+        return from_dict(ReinforceConfig, settings, where)
+    settings.setdefault("examples_per_update", max(1, config.num_envs // settings.get("k", 4)))
+    return from_dict(GroupConfig, {"method": config.learner, **settings}, where)
+
+
+def build_policy(config: RunConfig, dataset: Any = None) -> Any:
+    """The policy class that fits the env, on the configured backbone and PEFT method."""
+    env = gym.make(config.env, dataset=dataset, **config.env_kwargs).unwrapped
+    backbone = load_backbone(config.backbone)
+    try:
+        peft = PeftSpec(config.peft, **config.peft_kwargs)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"peft / peft_kwargs: {error}") from None
+    if hasattr(env, "tag_names"):
+        from agents.tagging_policy import TaggingPolicy
+
+        return TaggingPolicy(backbone, env.tag_names, peft, **config.policy_kwargs)
+    if hasattr(env, "label_names"):
+        from agents.classification_policy import ClassificationPolicy
+
+        mode = config.env_kwargs.get("mode", "read")
+        return ClassificationPolicy(
+            backbone, env.label_names, peft, mode=mode, **config.policy_kwargs
+        )
+    from agents.generative_policy import GenerativePolicy
+
+    return GenerativePolicy(backbone, peft, **config.policy_kwargs)
+
+
+def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run:
+    """Make the env, the policy (unless given) and the learner of ``config``.
+
+    Args:
+        config: the run.
+        dataset: the envs' ``dataset=`` (records by split); None for the built-in corpus.
+        policy: a policy to train instead of a new one.
+    """
+    settings = learner_config(config)
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    policy = policy if policy is not None else build_policy(config, dataset)
+    kwargs = {"dataset": dataset, **config.env_kwargs}
+    learner: Learner
+    if config.learner == "supervised":
+        from agents.supervised import SupervisedTagger
+
+        train_env = gym.make(config.env, split="train", **kwargs).unwrapped
+        if not hasattr(train_env, "tag_names"):
+            raise ConfigError(f"the supervised baseline is for tagging envs, not {config.env}")
+        learner = SupervisedTagger(policy, list(train_env.corpus.sentences), settings)
+    else:
+        num_envs = config.num_envs
+        if isinstance(settings, GroupConfig):
+            num_envs = settings.examples_per_update * settings.k
+        envs = gym.make_vec(config.env, num_envs=num_envs, split="train", **kwargs)
+        if isinstance(settings, PPOConfig):
+            learner = PPO(policy, envs, settings)
+        elif isinstance(settings, ReinforceConfig):
+            learner = Reinforce(policy, envs, settings)
+        else:
+            learner = GroupPolicyGradient(policy, envs, settings)
+
+    def evaluate_policy(split: str, limit: int | None) -> dict[str, float]:
+        return evaluate(policy, config.env, split=split, limit=limit, **kwargs)
+
+    return Run(config, policy, learner, evaluate_policy)
+
+
+def run(config: RunConfig, dataset: Any = None, resume: bool = False) -> TrainResult:
+    """Build and train ``config``'s run; see :func:`agents.training.train`."""
+    built = build_run(config, dataset)
+    return train(built.learner, built.evaluate, config.train, resume=resume, run_info=built.info())

@@ -1,0 +1,286 @@
+"""The training loop: evaluation, model selection, logs, checkpoints, exact resume, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from agents import evaluate
+from agents.checkpoint import CheckpointError
+from agents.runs import RunConfig, build_run
+from agents.training import TrainConfig, train, trainable_weights
+from textenvs.data import TaggedSentence
+
+SENTENCES = [
+    TaggedSentence(("Ann", "met", "Bob", "in", "Rome"), ("B-PER", "O", "B-PER", "O", "B-LOC")),
+    TaggedSentence(("Acme", "hired", "Ann"), ("B-ORG", "O", "B-PER")),
+    TaggedSentence(("Rome", "is", "big"), ("B-LOC", "O", "O")),
+    TaggedSentence(("Bob", "left", "Acme", "Corp"), ("B-ORG", "O", "B-ORG", "I-ORG")),
+]
+DATA = {"train": SENTENCES, "validation": SENTENCES[:2], "test": SENTENCES[2:]}
+
+
+def run_config(out: Path | None = None, **train: Any) -> RunConfig:
+    settings = {"eval_every": 3, "checkpoint_every": 2, "progress": False, **train}
+    return RunConfig(
+        env="TextNER-v0",
+        env_kwargs={"reward": "token"},
+        learner="ppo",
+        learner_config={"updates": 6, "steps_per_update": 4, "learning_rate": 3e-3},
+        backbone="tiny-bert",
+        peft="lora",
+        num_envs=4,
+        seed=3,
+        train=TrainConfig(out=str(out) if out else None, **settings),
+    )
+
+
+def fit(config: RunConfig, resume: bool = False, stop_at: int | None = None) -> tuple[Any, Any]:
+    """Train ``config`` (raising KeyboardInterrupt after update ``stop_at``)."""
+    built = build_run(config, dataset=DATA)
+    if stop_at is not None:
+        update = built.learner.update
+
+        def interrupted() -> dict[str, float]:
+            row = update()
+            if built.learner.updates_done == stop_at:
+                raise KeyboardInterrupt  # a crash right after the update, before its checkpoint
+            return row
+
+        built.learner.update = interrupted  # type: ignore[method-assign]
+    result = train(built.learner, built.evaluate, config.train, resume=resume)
+    return built, result
+
+
+def timeless(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Evaluation rows without their wall-clock figure (it differs between runs)."""
+    return [{k: v for k, v in row.items() if k != "seconds"} for row in history]
+
+
+def log_rows(out: Path) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    for row in rows:  # wall-clock figures differ between runs
+        for key in ("seconds", "env_steps_per_second"):
+            row.pop(key, None)
+    return rows
+
+
+def test_the_loop_evaluates_selects_logs_and_tests(tmp_path: Path) -> None:
+    built, result = fit(run_config(tmp_path / "run"))
+    out = tmp_path / "run"
+    assert [row["update"] for row in result.history] == [0, 3, 6]  # zero-shot, every 3
+    f1s = [row["validation"]["f1"] for row in result.history]
+    assert result.best is not None and result.best["validation"]["f1"] == max(f1s)
+    assert result.updates == 6 and result.stopped == "updates"
+    # the test figures are those of the best policy, which is left loaded
+    test = evaluate(built.policy, "TextNER-v0", split="test", dataset=DATA, reward="token")
+    assert result.test == test
+    # the saved best policy is that policy
+    loaded = type(built.policy).load(out / "best", backbone=None)
+    for name, weight in trainable_weights(built.policy).items():
+        assert torch.equal(dict(loaded.named_parameters())[name].detach(), weight), name
+    events = [row["event"] for row in log_rows(out)]
+    assert events.count("update") == 6 and events.count("eval") == 3 and events[-1] == "test"
+    update_row = next(row for row in log_rows(out) if row["event"] == "update")
+    assert {"reward", "kl", "entropy", "policy_loss", "value_loss", "learning_rate"} <= set(
+        update_row
+    )
+    assert list((out / "tb").glob("events.out.tfevents.*"))
+    results = json.loads((out / "results.json").read_text())
+    assert results["test"] == result.test and results["updates"] == 6
+
+
+def test_early_stopping_on_patience(tmp_path: Path) -> None:
+    config = run_config(eval_every=1, patience=1, checkpoint_every=0)
+    config.learner_config["learning_rate"] = 1e-9  # nothing changes, so nothing improves
+    _, result = fit(config)
+    assert result.stopped == "patience" and result.updates == 1
+    assert len(result.history) == 2
+
+
+def test_training_is_deterministic_for_a_seed() -> None:
+    first, _ = fit(run_config(test_split=None))
+    second, _ = fit(run_config(test_split=None))
+    for name, weight in trainable_weights(first.policy).items():
+        assert torch.equal(trainable_weights(second.policy)[name], weight), name
+
+
+@pytest.mark.parametrize("learner", ["ppo", "rloo", "supervised"])
+def test_a_run_interrupted_and_resumed_ends_like_an_uninterrupted_one(
+    tmp_path: Path, learner: str
+) -> None:
+    def config(out: Path) -> RunConfig:
+        base = run_config(out)
+        base.learner = learner
+        if learner == "rloo":
+            base.learner_config = {"updates": 6, "k": 2, "learning_rate": 3e-3}
+        if learner == "supervised":
+            base.learner_config = {"epochs": 3, "batch_size": 2, "learning_rate": 3e-3}
+        return base
+
+    whole, whole_result = fit(config(tmp_path / "whole"))
+    with pytest.raises(KeyboardInterrupt):
+        fit(config(tmp_path / "cut"), stop_at=5)  # the last checkpoint was at update 4
+    resumed, resumed_result = fit(config(tmp_path / "cut"), resume=True)
+    for name, weight in trainable_weights(whole.policy).items():
+        assert torch.equal(trainable_weights(resumed.policy)[name], weight), name
+    assert timeless(resumed_result.history) == timeless(whole_result.history)
+    assert resumed_result.test == whole_result.test
+    whole_log, resumed_log = log_rows(tmp_path / "whole"), log_rows(tmp_path / "cut")
+    assert resumed_log == whole_log  # rows logged after the checkpoint were dropped
+
+
+RESUME_SCRIPT = """
+import os, signal, sys
+from agents.runs import build_run
+from agents.training import train
+sys.path.insert(0, {tests!r})
+from test_training import DATA, run_config
+config = run_config({out!r}, tensorboard=False)
+built = build_run(config, dataset=DATA)
+update = built.learner.update
+def killed():
+    row = update()
+    if built.learner.updates_done == 5 and {kill}:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return row
+built.learner.update = killed
+train(built.learner, built.evaluate, config.train, resume={resume})
+"""
+
+
+def test_a_run_killed_with_sigkill_resumes_exactly(tmp_path: Path) -> None:
+    def script(out: Path, kill: bool, resume: bool) -> subprocess.CompletedProcess[str]:
+        code = RESUME_SCRIPT.format(
+            tests=str(Path(__file__).parent), out=str(out), kill=kill, resume=resume
+        )
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}  # the same numerics in every process
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+
+    killed = script(tmp_path / "run", kill=True, resume=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert not (tmp_path / "run" / "results.json").exists()
+    finished = script(tmp_path / "run", kill=False, resume=True)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    whole = script(tmp_path / "whole", kill=False, resume=False)
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    resumed = json.loads((tmp_path / "run" / "results.json").read_text())
+    expected = json.loads((tmp_path / "whole" / "results.json").read_text())
+    assert timeless(resumed["history"]) == timeless(expected["history"])
+    assert resumed["test"] == expected["test"]
+    assert log_rows(tmp_path / "run") == log_rows(tmp_path / "whole")
+    saved = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["policy"]
+    reference = torch.load(tmp_path / "whole" / "checkpoint.pt", weights_only=False)["policy"]
+    for name, weight in reference.items():
+        assert torch.equal(saved[name], weight), name
+
+
+def test_checkpoint_errors(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    fit(run_config(out))
+    with pytest.raises(ValueError, match="already holds a run: pass resume=True"):
+        fit(run_config(out))
+    other = run_config(out)
+    other.peft = "ia3"
+    with pytest.raises(CheckpointError, match="written for other trainable parameters"):
+        fit(other, resume=True)
+    other = run_config(out)
+    other.learner = "reinforce"
+    other.learner_config = {"updates": 6}
+    with pytest.raises(CheckpointError, match="written by a PPO learner, not a Reinforce"):
+        fit(other, resume=True)
+    (out / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="corrupt checkpoint"):
+        fit(run_config(out), resume=True)
+    with pytest.raises(CheckpointError, match="no checkpoint there"):
+        fit(run_config(tmp_path / "empty"), resume=True)
+
+
+class NaNRewardsFrom(gym.vector.VectorWrapper):
+    """Rewards turn NaN from the ``start``-th step on (module level: it must pickle)."""
+
+    def __init__(self, env: gym.vector.VectorEnv, start: int) -> None:
+        super().__init__(env)
+        self.start, self.steps = start, 0
+
+    def step(self, actions: np.ndarray) -> Any:
+        observations, rewards, terminated, truncated, infos = self.env.step(actions)
+        self.steps += 1
+        if self.steps >= self.start:
+            rewards = rewards * np.nan
+        return observations, rewards, terminated, truncated, infos
+
+
+def test_a_nan_reward_stops_training_and_keeps_the_last_checkpoint(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    built = build_run(run_config(out), dataset=DATA)
+    collector = built.learner.collector
+    collector.envs = NaNRewardsFrom(collector.envs, start=11)  # in update 3 (4 steps each)
+    with pytest.raises(ValueError, match="non-finite reward nan"):
+        train(built.learner, built.evaluate, built.config.train)
+    saved = torch.load(out / "checkpoint.pt", weights_only=False)
+    assert saved["learner"]["updates_done"] == 2  # the last good checkpoint, intact
+    # it resumes (and, its env being the poisoned one, fails again at the same step)
+    with pytest.raises(ValueError, match="non-finite reward nan"):
+        fit(run_config(out), resume=True)
+
+
+def test_kl_penalty_against_the_policy_with_adapters_disabled() -> None:
+    config = run_config(test_split=None, eval_every=0, checkpoint_every=0)
+    config.learner_config |= {"kl_coef": 0.5, "kl_target": 0.01, "kl_horizon": 10}
+    built = build_run(config, dataset=DATA)
+    learner = built.learner
+    first = learner.update()  # LoRA starts as the identity: the policy is its reference
+    assert first["kl"] == pytest.approx(0.0, abs=1e-6)
+    for _ in range(5):
+        row = learner.update()
+    assert row["kl"] != 0.0 and row["kl_coef"] != 0.5  # the coefficient adapts
+    coef = learner.collector.kl.coef  # the rollout uses it, then adapts it
+    rollout = learner.collector.collect(2)
+    valid = rollout.valid
+    expected = rollout.env_rewards - coef * rollout.kl
+    assert torch.allclose(rollout.rewards[valid], expected[valid], atol=1e-6)
+    with pytest.raises(ValueError, match="a KL penalty needs an adapter to disable"):
+        none = run_config()
+        none.peft, none.learner_config = "none", {"kl_coef": 0.1}
+        build_run(none, dataset=DATA).learner.update()
+
+
+def test_kl_controller_by_hand() -> None:
+    from agents.kl import KLController
+
+    controller = KLController(0.2, target=1.0, horizon=100)
+    controller.update(kl=3.0, steps=10)  # error clipped to +0.2
+    assert controller.coef == pytest.approx(0.2 * (1 + 0.2 * 10 / 100))
+    controller.update(kl=0.9, steps=100)  # error -0.1
+    assert controller.coef == pytest.approx(0.2 * 1.02 * 0.9)
+    fixed = KLController(0.2)
+    fixed.update(kl=3.0, steps=10)
+    assert fixed.coef == 0.2
+    with pytest.raises(ValueError, match="kl_coef must be a finite number >= 0"):
+        KLController(-1.0)
+
+
+def test_time_budget_stops_training() -> None:
+    config = run_config(max_seconds=1e-6, eval_every=0, test_split=None)
+    _, result = fit(config)
+    assert result.stopped == "time" and result.updates == 1
+
+
+def test_bad_loop_settings() -> None:
+    with pytest.raises(ValueError, match="patience must be >= 1"):
+        TrainConfig(patience=0)
+    with pytest.raises(ValueError, match="eval_every must be >= 0"):
+        TrainConfig(eval_every=-1)
+    envs = gym.make_vec("TextNER-v0", num_envs=2, dataset=DATA)
+    assert envs.num_envs == 2
