@@ -135,12 +135,6 @@ class ClassificationPolicy(PeftPolicy):
 
     # -- acting and learning -----------------------------------------------------------------
 
-    def step_logits(
-        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
-    ) -> torch.Tensor:
-        """Masked action logits of each episode's prefix (see :meth:`step_outputs`)."""
-        return self.step_outputs(observations, infos, masks)[0]
-
     @torch.no_grad()
     def step_outputs(
         self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray

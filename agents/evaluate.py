@@ -17,6 +17,7 @@ def evaluate(
     env_id: str | gym.Env,
     split: str = "test",
     limit: int | None = None,
+    num_envs: int = 1,
     **env_kwargs: Any,
 ) -> dict[str, float]:
     """Run one episode per record of a split, in order, and score the corpus.
@@ -26,6 +27,9 @@ def evaluate(
         env_id: a registered id (made with ``split`` and ``env_kwargs``) or an env.
         split: the split to walk.
         limit: walk only the first ``limit`` records.
+        num_envs: with a registered id, play this many records at a time in the env's
+            vector env, acting with ``agent.act_batch`` (a policy then reads a batch of
+            texts per forward pass); the metrics are those of one-by-one play.
         **env_kwargs: passed to ``gym.make``.
 
     Returns:
@@ -38,8 +42,13 @@ def evaluate(
     if hasattr(agent, "check_env"):
         agent.check_env(env)  # e.g. a policy built for other tags than the env's
     size = len(env.unwrapped.corpus)
+    total = size if limit is None else min(limit, size)
+    if num_envs > 1 and isinstance(env_id, str):
+        envs = gym.make_vec(env_id, num_envs=min(num_envs, total), split=split, **env_kwargs)
+        finals, returns = _play_batched(agent, envs, total)
+        return _scores(env, finals, returns)
     finals, returns = [], []
-    for index in range(size if limit is None else min(limit, size)):
+    for index in range(total):
         observation, reset_info = env.reset(options={"index": index})
         total, done = 0.0, False
         while not done:
@@ -49,6 +58,60 @@ def evaluate(
             done = terminated or truncated
         finals.append(info)
         returns.append(total)
+    return _scores(env, finals, returns)
+
+
+def _play_batched(
+    agent: Agent, envs: gym.vector.VectorEnv, total: int
+) -> tuple[list[dict[str, Any]], list[float]]:
+    """Play records ``0 .. total-1`` in a vector env; final infos and returns, in order.
+
+    Each sub-env that finishes an episode restarts on the next record not yet played.
+    """
+    from agents.rollout import action_masks, reset_info
+
+    n = envs.num_envs
+    finals: list[dict[str, Any]] = [{} for _ in range(total)]
+    returns = np.zeros(total)
+    record = np.full(n, -1)
+    episode_infos: list[dict[str, Any]] = [{} for _ in range(n)]
+    observations, _ = envs.reset(seed=0)  # every sub-env must be reset once before stepping
+    next_record = 0
+
+    def start(i: int) -> None:
+        nonlocal observations, next_record
+        mask = np.zeros(n, dtype=np.bool_)
+        mask[i] = True
+        observations, infos = envs.reset(options={"reset_mask": mask, "index": next_record})
+        record[i], episode_infos[i] = next_record, reset_info(infos, i)
+        next_record += 1
+
+    for i in range(min(n, total)):
+        start(i)
+    while (record >= 0).any():
+        masks = action_masks(envs)
+        actions = masks.argmax(-1)  # finished sub-envs idle on any valid action
+        active = np.flatnonzero(record >= 0)
+        if len(active) == n:
+            actions = agent.act_batch(observations, episode_infos, masks)
+        else:  # only the sub-envs still playing records act (at the end of the split)
+            subset = {key: value[active] for key, value in observations.items()}
+            chosen = agent.act_batch(subset, [episode_infos[i] for i in active], masks[active])
+            actions[active] = chosen
+        observations, rewards, terminated, truncated, infos = envs.step(
+            np.asarray(actions, dtype=np.int64)
+        )
+        active = record >= 0
+        returns[record[active]] += np.asarray(rewards)[active]
+        for i in np.flatnonzero(active & (np.asarray(terminated) | np.asarray(truncated))):
+            finals[record[i]] = reset_info(infos, int(i))  # this step's (final) info
+            record[i] = -1
+            if next_record < total:
+                start(int(i))
+    return finals, returns.tolist()
+
+
+def _scores(env: gym.Env, finals: list[dict[str, Any]], returns: list[float]) -> dict[str, float]:
     metrics = _corpus_metrics(env, finals)
     metrics.update(episodes=len(finals), mean_return=float(np.mean(returns)))
     return metrics

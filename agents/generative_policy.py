@@ -108,12 +108,6 @@ class GenerativePolicy(PeftPolicy):
         logits = self.step_logits(split, infos, masks)
         return np.array([self.sample(row) for row in logits], dtype=np.int64)
 
-    def step_logits(
-        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
-    ) -> torch.Tensor:
-        """Masked raw next-token logits of each episode (see :meth:`step_outputs`)."""
-        return self.step_outputs(observations, infos, masks)[0]
-
     @torch.no_grad()
     def step_outputs(
         self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray

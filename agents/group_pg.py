@@ -16,9 +16,7 @@ import numpy as np
 import torch
 
 from agents.advantages import grpo_advantages, rloo_advantages
-from agents.kl import KLController
 from agents.learner import Learner, LearnerConfig
-from agents.rollout import RolloutCollector
 
 
 @dataclass
@@ -35,8 +33,7 @@ class GroupConfig(LearnerConfig):
             raise ValueError(f"method must be 'rloo' or 'grpo', got {self.method!r}")
         if self.k < 2:
             raise ValueError(f"k must be >= 2 (a group needs other samples), got {self.k!r}")
-        if self.examples_per_update < 1:
-            raise ValueError(f"examples_per_update must be >= 1, got {self.examples_per_update!r}")
+        self.check_at_least_one("examples_per_update")
 
 
 class GroupPolicyGradient(Learner):
@@ -58,8 +55,7 @@ class GroupPolicyGradient(Learner):
         if not self.size:
             raise ValueError("group learners need an env whose records can be chosen by index")
         super().__init__(policy, config)
-        kl = KLController(config.kl_coef, config.kl_target, config.kl_horizon)
-        self.collector = RolloutCollector(envs, policy, seed=config.seed, kl=kl)
+        self.collector = self.make_collector(envs)
         self.rng = np.random.default_rng(config.seed)
 
     def update(self) -> dict[str, float]:

@@ -18,7 +18,9 @@ from typing import Any
 
 import torch
 
+from agents.kl import KLController
 from agents.optim import gradient_step
+from agents.rollout import RolloutCollector
 
 
 @dataclass
@@ -40,14 +42,19 @@ class LearnerConfig:
     seed: int = field(default=0, metadata={"help": "seed of the rollouts, sampling and init"})
 
     def __post_init__(self) -> None:
-        if self.updates < 1:
-            raise ValueError(f"updates must be >= 1, got {self.updates!r}")
+        self.check_at_least_one("updates")
         for name in ("learning_rate", "max_grad_norm"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
         if not (math.isfinite(self.entropy_coef) and self.entropy_coef >= 0):
             raise ValueError(f"entropy_coef must be >= 0, got {self.entropy_coef!r}")
+
+    def check_at_least_one(self, *names: str) -> None:
+        """Raise a ValueError naming the first of ``names`` whose value is below 1."""
+        for name in names:
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
 
 
 class Learner:
@@ -68,6 +75,12 @@ class Learner:
             raise ValueError("the policy has no trainable parameters")
         self.optimizer = torch.optim.Adam(self.parameters, lr=config.learning_rate)
         self.updates_done = 0
+
+    def make_collector(self, envs: Any) -> RolloutCollector:
+        """The rollout core on ``envs``, seeded, with the config's KL penalty."""
+        config = self.config
+        kl = KLController(config.kl_coef, config.kl_target, config.kl_horizon)
+        return RolloutCollector(envs, self.policy, seed=config.seed, kl=kl)
 
     @property
     def env_steps(self) -> int:

@@ -75,7 +75,13 @@ class PeftPolicy(nn.Module, BaseAgent):
     def step_logits(
         self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
     ) -> torch.Tensor:
-        """Masked action logits, one row per episode (the subclass's acting path)."""
+        """Masked action logits, one row per episode (``step_outputs`` without the values)."""
+        return self.step_outputs(observations, infos, masks)[0]
+
+    def step_outputs(
+        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked action logits and values, one row per episode, for acting (no gradients)."""
         raise NotImplementedError
 
     def policy_arguments(self) -> dict[str, Any]:

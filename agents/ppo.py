@@ -13,9 +13,7 @@ import gymnasium as gym
 import numpy as np
 
 from agents.advantages import gae, ppo_clipped_loss
-from agents.kl import KLController
 from agents.learner import Learner, LearnerConfig
-from agents.rollout import RolloutCollector
 
 
 @dataclass
@@ -36,9 +34,7 @@ class PPOConfig(LearnerConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name in ("steps_per_update", "epochs", "minibatches"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        self.check_at_least_one("steps_per_update", "epochs", "minibatches")
         if not 0 < self.clip < 1:
             raise ValueError(f"clip must be in (0, 1), got {self.clip!r}")
 
@@ -59,8 +55,7 @@ class PPO(Learner):
     ) -> None:
         self.config = config = config or PPOConfig()
         super().__init__(policy, config)
-        kl = KLController(config.kl_coef, config.kl_target, config.kl_horizon)
-        self.collector = RolloutCollector(envs, policy, seed=config.seed, kl=kl)
+        self.collector = self.make_collector(envs)
         self.shuffle = np.random.default_rng(config.seed)
 
     def update(self) -> dict[str, float]:

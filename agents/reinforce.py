@@ -13,9 +13,7 @@ import gymnasium as gym
 import torch
 
 from agents.advantages import reward_to_go
-from agents.kl import KLController
 from agents.learner import Learner, LearnerConfig
-from agents.rollout import RolloutCollector
 
 
 @dataclass
@@ -34,8 +32,7 @@ class ReinforceConfig(LearnerConfig):
         super().__post_init__()
         if self.baseline not in ("mean", "value"):
             raise ValueError(f"baseline must be 'mean' or 'value', got {self.baseline!r}")
-        if self.steps_per_update < 1:
-            raise ValueError(f"steps_per_update must be >= 1, got {self.steps_per_update!r}")
+        self.check_at_least_one("steps_per_update")
 
 
 class Reinforce(Learner):
@@ -48,8 +45,7 @@ class Reinforce(Learner):
     ) -> None:
         self.config = config = config or ReinforceConfig()
         super().__init__(policy, config)
-        kl = KLController(config.kl_coef, config.kl_target, config.kl_horizon)
-        self.collector = RolloutCollector(envs, policy, seed=config.seed, kl=kl)
+        self.collector = self.make_collector(envs)
         self.running_mean = 0.0
 
     def update(self) -> dict[str, float]:

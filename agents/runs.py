@@ -150,12 +150,19 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
     kwargs = {"dataset": dataset, **config.env_kwargs}
     learner: Learner
     if config.learner == "supervised":
-        from agents.supervised import SupervisedTagger
+        from agents.supervised import SupervisedClassifier, SupervisedTagger
 
-        train_env = gym.make(config.env, split="train", **kwargs).unwrapped
-        if not hasattr(train_env, "tag_names"):
-            raise ConfigError(f"the supervised baseline is for tagging envs, not {config.env}")
-        learner = SupervisedTagger(policy, list(train_env.corpus.sentences), settings)
+        corpus = gym.make(config.env, split="train", **kwargs).unwrapped.corpus
+        if hasattr(corpus, "sentences"):
+            learner = SupervisedTagger(policy, list(corpus.sentences), settings)
+        elif hasattr(corpus, "label_ids"):
+            texts = [list(words[:n]) for words, n in zip(corpus.tokens, corpus.visible)]
+            labels = [int(label) for label in corpus.label_ids]
+            learner = SupervisedClassifier(policy, texts, labels, settings)
+        else:
+            raise ConfigError(
+                f"no supervised baseline for {config.env} yet (tagging and classification)"
+            )
     else:
         num_envs = config.num_envs
         if isinstance(settings, GroupConfig):
@@ -169,7 +176,9 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
             learner = GroupPolicyGradient(policy, envs, settings)
 
     def evaluate_policy(split: str, limit: int | None) -> dict[str, float]:
-        return evaluate(policy, config.env, split=split, limit=limit, **kwargs)
+        return evaluate(
+            policy, config.env, split=split, limit=limit, num_envs=config.train.eval_envs, **kwargs
+        )
 
     return Run(config, policy, learner, evaluate_policy)
 

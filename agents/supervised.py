@@ -1,18 +1,25 @@
-"""The supervised baseline: cross-entropy on the gold actions, same policy and PEFT head.
+"""The supervised baselines: cross-entropy on the gold actions, same policy and PEFT head.
 
 The comparison every user wants: RL against supervised fine-tuning, at the same budget.
-Unlike the RL learners it reads the gold tags of the training records (that is the point).
-It is a learner like the others (one ``update()`` per batch), so the training loop's
-evaluation, early stopping, checkpoints and time budget apply to it unchanged.
+Unlike the RL learners they read the gold answers of the training records (that is the
+point). They are learners like the others (one ``update()`` per batch), so the training
+loop's evaluation, early stopping, checkpoints and time budget apply to them unchanged.
+
+* :class:`SupervisedTagger`: the gold tag of every word (teacher forcing of the previous
+  tag for policies conditioned on it).
+* :class:`SupervisedClassifier`: the gold action sequence of a text, read every visible word
+  and then answer its label (in ``mode="whole"``: answer at once).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
+from torch.nn.functional import cross_entropy
 
 from agents.learner import Learner, LearnerConfig
 from agents.tagging_policy import TaggingPolicy
@@ -27,76 +34,54 @@ class SupervisedConfig(LearnerConfig):
     """
 
     epochs: int = field(default=1, metadata={"help": "passes over the training records"})
-    batch_size: int = field(default=32, metadata={"help": "sentences per step"})
+    batch_size: int = field(default=32, metadata={"help": "records per step"})
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name in ("epochs", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        self.check_at_least_one("epochs", "batch_size")
 
 
-class SupervisedTagger(Learner):
-    """Fit a tagging policy's tag head (and adapter) to gold tags, one batch per update.
+class SupervisedLearner(Learner):
+    """Shuffled mini-batches of the training records, one AdamW step per batch.
 
-    With ``condition_on_previous_tag`` the previous gold tag is fed (teacher forcing).
+    Subclasses implement :meth:`batch_loss`.
     """
 
     resumable = ("rng", "order", "env_steps_done")
+    config: SupervisedConfig
 
-    def __init__(
-        self,
-        policy: TaggingPolicy,
-        sentences: list[TaggedSentence],
-        config: SupervisedConfig | None = None,
-    ) -> None:
+    def __init__(self, policy: Any, size: int, config: SupervisedConfig | None) -> None:
         self.config = config = config or SupervisedConfig()
-        if not sentences:
-            raise ValueError("the supervised baseline needs training sentences, got none")
-        index = {tag: i for i, tag in enumerate(policy.tag_names)}
-        unknown = {t for s in sentences for t in s.tags} - set(index)
-        if unknown:
-            raise ValueError(f"gold tags {sorted(unknown)} are not among the policy's tags")
+        if size == 0:
+            raise ValueError("the supervised baseline needs training records, got none")
         super().__init__(policy, config)
         self.optimizer = torch.optim.AdamW(self.parameters, lr=config.learning_rate)
-        self.sentences, self.tag_index = sentences, index
-        self.batches_per_epoch = math.ceil(len(sentences) / config.batch_size)
+        self.size = size
+        self.batches_per_epoch = math.ceil(size / config.batch_size)
         self.total_updates = config.epochs * self.batches_per_epoch
         self.rng = np.random.default_rng(config.seed)
-        self.order = self.rng.permutation(len(sentences))
+        self.order = self.rng.permutation(size)
         self.env_steps_done = 0
 
     @property
     def env_steps(self) -> int:
-        """Gold actions (words) trained on so far: the supervised counterpart of env steps."""
+        """Gold actions trained on so far: the supervised counterpart of env steps."""
         return self.env_steps_done
+
+    def batch_loss(self, indices: list[int]) -> tuple[torch.Tensor, int]:
+        """The loss of the records ``indices`` and the number of gold actions in them."""
+        raise NotImplementedError
 
     def update(self) -> dict[str, float]:
         """One cross-entropy step on the next batch (reshuffling at each epoch's start)."""
-        policy, config = self.policy, self.config
         epoch, position = divmod(self.updates_done, self.batches_per_epoch)
         if position == 0 and epoch > 0:
-            self.order = self.rng.permutation(len(self.sentences))
-        start = position * config.batch_size
-        batch = [self.sentences[i] for i in self.order[start : start + config.batch_size]]
-        width = max(len(s) for s in batch)
-        gold = torch.full((len(batch), width), -100, dtype=torch.long)
-        for row, sentence in enumerate(batch):
-            gold[row, : len(sentence)] = torch.tensor([self.tag_index[t] for t in sentence.tags])
-        previous = None
-        if policy.previous_tag is not None:
-            previous = torch.cat([torch.full((len(batch), 1), -1), gold[:, :-1]], dim=1)
-            previous = previous.clamp(min=-1).masked_fill(previous == -100, -1)
-            previous = previous.to(policy.device)
-        logits, _, _ = policy.forward_words([list(s.words) for s in batch], previous)
-        loss = torch.nn.functional.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]),
-            gold.to(logits.device).reshape(-1),
-            ignore_index=-100,
-        )
+            self.order = self.rng.permutation(self.size)
+        start = position * self.config.batch_size
+        loss, actions = self.batch_loss(self.order[start : start + self.config.batch_size].tolist())
         self.step(loss)
         self.updates_done += 1
-        self.env_steps_done += sum(len(s) for s in batch)
+        self.env_steps_done += actions
         return {
             "update": self.updates_done,
             "epoch": epoch,
@@ -108,6 +93,90 @@ class SupervisedTagger(Learner):
     def learn(self) -> list[dict[str, float]]:
         """Run the remaining updates of all ``epochs``; one log row per batch."""
         return [self.update() for _ in range(self.updates_done, self.total_updates)]
+
+
+class SupervisedTagger(SupervisedLearner):
+    """Fit a tagging policy's tag head (and adapter) to gold tags."""
+
+    def __init__(
+        self,
+        policy: TaggingPolicy,
+        sentences: list[TaggedSentence],
+        config: SupervisedConfig | None = None,
+    ) -> None:
+        index = {tag: i for i, tag in enumerate(policy.tag_names)}
+        unknown = {t for s in sentences for t in s.tags} - set(index)
+        if unknown:
+            raise ValueError(f"gold tags {sorted(unknown)} are not among the policy's tags")
+        super().__init__(policy, len(sentences), config)
+        self.sentences, self.tag_index = sentences, index
+
+    def batch_loss(self, indices: list[int]) -> tuple[torch.Tensor, int]:
+        """Cross-entropy of every word's gold tag."""
+        policy = self.policy
+        batch = [self.sentences[i] for i in indices]
+        width = max(len(s) for s in batch)
+        gold = torch.full((len(batch), width), -100, dtype=torch.long)
+        for row, sentence in enumerate(batch):
+            gold[row, : len(sentence)] = torch.tensor([self.tag_index[t] for t in sentence.tags])
+        previous = None
+        if policy.previous_tag is not None:
+            previous = torch.cat([torch.full((len(batch), 1), -1), gold[:, :-1]], dim=1)
+            previous = previous.clamp(min=-1).masked_fill(previous == -100, -1)
+            previous = previous.to(policy.device)
+        logits, _, _ = policy.forward_words([list(s.words) for s in batch], previous)
+        loss = cross_entropy(
+            logits.reshape(-1, logits.shape[-1]),
+            gold.to(logits.device).reshape(-1),
+            ignore_index=-100,
+        )
+        return loss, sum(len(s) for s in batch)
+
+
+class SupervisedClassifier(SupervisedLearner):
+    """Fit a classification policy to read every visible word, then answer the gold label.
+
+    Args:
+        policy: a :class:`agents.classification_policy.ClassificationPolicy`.
+        texts: each training text's visible words (the env's ``corpus.tokens``, cut at
+            ``corpus.visible``).
+        labels: each text's gold class index (``corpus.label_ids``).
+        config: the settings.
+    """
+
+    def __init__(
+        self,
+        policy: Any,
+        texts: list[list[str]],
+        labels: list[int],
+        config: SupervisedConfig | None = None,
+    ) -> None:
+        if len(texts) != len(labels):
+            raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+        super().__init__(policy, len(texts), config)
+        self.texts, self.labels = texts, labels
+        self.read_mode = policy.mode == "read"
+
+    def batch_loss(self, indices: list[int]) -> tuple[torch.Tensor, int]:
+        """Answer cross-entropy at the whole text, plus (read mode) "read on" before it."""
+        texts = [self.texts[i] for i in indices]
+        offset = 1 if self.read_mode else 0  # action 0 is "read the next word"
+        answers = torch.tensor([self.labels[i] + offset for i in indices])
+        if not self.read_mode:
+            logits, _ = self.policy.forward_prefixes(texts, [[len(t)] for t in texts])
+            return cross_entropy(logits, answers.to(logits.device)), len(texts)
+        lengths = [list(range(1, len(t) + 1)) for t in texts]
+        logits, _ = self.policy.forward_prefixes(texts, lengths)
+        ends = torch.tensor(np.cumsum([len(t) for t in texts]) - 1)
+        is_end = torch.zeros(len(logits), dtype=torch.bool)
+        is_end[ends] = True
+        loss = cross_entropy(logits[ends.to(logits.device)], answers.to(logits.device))
+        if (~is_end).any():  # every earlier prefix: read on
+            reads = logits[(~is_end).to(logits.device)]
+            loss = loss + cross_entropy(
+                reads, torch.zeros(len(reads), dtype=torch.long, device=reads.device)
+            )
+        return loss, len(logits)
 
 
 def train_supervised_tagger(

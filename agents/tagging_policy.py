@@ -128,20 +128,14 @@ class TaggingPolicy(PeftPolicy):
 
     # -- acting ------------------------------------------------------------------------------
 
-    def step_logits(
+    def step_outputs(
         self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
-    ) -> torch.Tensor:
-        """Masked tag logits of each episode's current word, encoding only new sentences.
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked tag logits and values of each episode's current word, encoding new sentences.
 
         Episode ``i`` is identified by its reset ``info`` object: a new one means a new
         sentence, encoded (with the other new ones, in one batch) and cached.
         """
-        return self.step_outputs(observations, infos, masks)[0]
-
-    def step_outputs(
-        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Masked tag logits and values of each episode's current word (see step_logits)."""
         if masks.shape[-1] != len(self.tag_names):
             raise ValueError(
                 f"the env has {masks.shape[-1]} actions but this policy has "

@@ -48,6 +48,9 @@ class TrainConfig:
     eval_limit: int | None = field(
         default=None, metadata={"help": "evaluate on the first N records only (None: all)"}
     )
+    eval_envs: int = field(
+        default=32, metadata={"help": "records evaluated at a time (batched forward passes)"}
+    )
     test_split: str | None = field(
         default="test", metadata={"help": "split of the final evaluation (None: skip)"}
     )
@@ -72,6 +75,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
         if self.patience is not None and self.patience < 1:
             raise ValueError(f"patience must be >= 1 (or None), got {self.patience!r}")
+        if self.eval_envs < 1:
+            raise ValueError(f"eval_envs must be >= 1, got {self.eval_envs!r}")
         if self.eval_limit is not None and self.eval_limit < 1:
             raise ValueError(f"eval_limit must be >= 1 (or None), got {self.eval_limit!r}")
         if self.max_seconds is not None and not self.max_seconds > 0:

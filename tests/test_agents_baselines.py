@@ -5,6 +5,7 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch
 
 from agents import Agent, MajorityAgent, RandomAgent, evaluate
 from textenvs.data.tags import first_iob2_violation
@@ -80,3 +81,23 @@ def test_act_batch_loops_over_act() -> None:
         obs, reset_infos, envs.unwrapped.action_masks()
     )
     assert actions.shape == (3,) and envs.unwrapped.action_masks()[np.arange(3), actions].all()
+
+
+@pytest.mark.parametrize("env_id", ["TextNER-v0", "TextClassification-v0"])
+def test_batched_evaluation_equals_one_by_one(env_id: str) -> None:
+    agent = MajorityAgent(gym.make(env_id, split="train"))
+    one_by_one = evaluate(agent, env_id, split="validation", limit=37)
+    batched = evaluate(agent, env_id, split="validation", limit=37, num_envs=8)
+    assert batched == one_by_one and batched["episodes"] == 37
+
+
+def test_batched_evaluation_of_a_policy_equals_one_by_one() -> None:
+    from agents.backbones import tiny_backbone
+    from agents.tagging_policy import TaggingPolicy
+
+    tags = gym.make("TextNER-v0").unwrapped.tag_names
+    policy = TaggingPolicy(tiny_backbone("encoder"), tags, peft="none")
+    torch.nn.init.normal_(policy.tag_head.weight, std=1.0)  # varied tags, not all one class
+    one_by_one = evaluate(policy, "TextNER-v0", split="test", limit=40)
+    batched = evaluate(policy, "TextNER-v0", split="test", limit=40, num_envs=16)
+    assert batched == pytest.approx(one_by_one, abs=1e-9)

@@ -191,3 +191,25 @@ def test_reinforce_learns_a_keyword_task_with_lora() -> None:
     after = evaluate(policy, "TextClassification-v0", dataset=KEYWORDS, mode="whole")
     # Chance is 1/2 on the held-out texts; the untrained policy scores 1/3.
     assert after["accuracy"] >= 5 / 6 and after["accuracy"] > before["accuracy"] + 0.3
+
+
+def test_supervised_classifier_reads_then_answers() -> None:
+    from agents.supervised import SupervisedClassifier, SupervisedConfig
+
+    torch.manual_seed(0)
+    policy = ClassificationPolicy(tiny_backbone("causal"), ["negative", "positive"], "lora")
+    corpus = gym.make("TextClassification-v0", dataset=KEYWORDS).unwrapped.corpus
+    texts = [list(words[:n]) for words, n in zip(corpus.tokens, corpus.visible)]
+    learner = SupervisedClassifier(
+        policy,
+        texts,
+        [int(label) for label in corpus.label_ids],
+        SupervisedConfig(epochs=30, batch_size=6, learning_rate=1e-2),
+    )
+    log = learner.learn()
+    assert log[-1]["loss"] < 0.2 * log[0]["loss"]
+    after = evaluate(policy, "TextClassification-v0", dataset=KEYWORDS)
+    # it learned the gold action sequence: read every word, then answer correctly
+    assert after["accuracy"] >= 5 / 6 and after["mean_fraction_read"] == 1.0
+    with pytest.raises(ValueError, match="2 texts but 1 labels"):
+        SupervisedClassifier(policy, texts[:2], [0])
