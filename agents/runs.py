@@ -148,6 +148,8 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
     torch.manual_seed(config.seed)
     policy = policy if policy is not None else build_policy(config, dataset)
     kwargs = {"dataset": dataset, **config.env_kwargs}
+    if hasattr(policy, "sequence_logprobs"):  # a language model: the env speaks its tokens
+        kwargs.setdefault("tokenizer", policy.tokenizer)
     learner: Learner
     if config.learner == "supervised":
         from agents.supervised import SupervisedClassifier, SupervisedTagger

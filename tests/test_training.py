@@ -284,3 +284,32 @@ def test_bad_loop_settings() -> None:
         TrainConfig(eval_every=-1)
     envs = gym.make_vec("TextNER-v0", num_envs=2, dataset=DATA)
     assert envs.num_envs == 2
+
+
+@pytest.mark.parametrize(
+    ("env", "learner", "extra"),
+    [
+        ("TextClassification-v0", "ppo", {"env_kwargs": {"max_length": 8}}),
+        ("TextClassification-v0", "supervised", {"env_kwargs": {"max_length": 8}}),
+        ("TextSummarization-v0", "rloo", {"env_kwargs": {"max_new_tokens": 3}, "num_envs": 4}),
+    ],
+)
+def test_runs_on_every_env_family(env: str, learner: str, extra: dict[str, Any]) -> None:
+    settings = {"updates": 2, "k": 2} if learner == "rloo" else {"updates": 2}
+    if learner == "supervised":
+        settings = {"epochs": 1, "batch_size": 600}  # 2 updates over the built-in split
+    config = RunConfig(
+        env=env,
+        learner=learner,
+        learner_config=settings,
+        backbone="tiny-causal",
+        num_envs=extra.get("num_envs", 4),
+        env_kwargs=extra["env_kwargs"],
+        train=TrainConfig(eval_every=1, eval_limit=4, test_split="test", progress=False),
+    )
+    built = build_run(config)
+    result = train(built.learner, built.evaluate, config.train)
+    assert result.updates == 2 and len(result.history) == 3
+    test_size = len(gym.make(env, split="test").unwrapped.corpus)
+    assert result.test is not None and result.test["episodes"] == test_size
+    assert result.env_steps > 0
