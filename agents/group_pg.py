@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
 import torch
 
 from agents.advantages import grpo_advantages, rloo_advantages
@@ -39,7 +38,7 @@ class GroupConfig(LearnerConfig):
 class GroupPolicyGradient(Learner):
     """RLOO or GRPO on ``envs`` (``examples_per_update * k`` sub-envs) for ``policy``."""
 
-    resumable = ("collector", "rng")
+    resumable = ("collector",)
 
     def __init__(
         self, policy: Any, envs: gym.vector.VectorEnv, config: GroupConfig | None = None
@@ -51,34 +50,19 @@ class GroupPolicyGradient(Learner):
                 f"{config.method} with {config.examples_per_update} examples x k={config.k} "
                 f"needs a vector env of {n} sub-envs, got {envs.num_envs}"
             )
-        self.size = len(getattr(envs.unwrapped, "corpus", ()))
-        if not self.size:
-            raise ValueError("group learners need an env whose records can be chosen by index")
         super().__init__(policy, config)
         self.collector = self.make_collector(envs)
-        self.rng = np.random.default_rng(config.seed)
 
     def update(self) -> dict[str, float]:
         """Sample k episodes on each of a few records; group advantages; one gradient step."""
         config = self.config
-        records = self.rng.choice(
-            self.size,
-            size=config.examples_per_update,
-            replace=self.size < config.examples_per_update,
-        )
-        rollout = self.collector.collect_groups(records.tolist(), config.k)
+        rollout = self.collector.collect_episodes(config.examples_per_update, config.k)
         valid = rollout.valid
         returns = (rollout.rewards * valid).sum(0)  # each sub-env played exactly one episode
         advantage_fn = rloo_advantages if config.method == "rloo" else grpo_advantages
         advantages = advantage_fn(returns.reshape(-1, config.k)).reshape(-1)
-        observations, infos, masks, actions = rollout.flat()
-        steps = np.flatnonzero(valid.reshape(-1).numpy())
-        logprobs, entropy, _ = self.policy.evaluate_actions(
-            [observations[i] for i in steps],
-            [infos[i] for i in steps],
-            actions[steps],
-            masks[steps],
-        )
+        steps, observations, infos, masks, actions = rollout.valid_samples()
+        logprobs, entropy, _ = self.policy.evaluate_actions(observations, infos, actions, masks)
         episode = torch.as_tensor(steps % self.collector.envs.num_envs)
         step_advantages = advantages[episode].to(logprobs.device)
         loss = -(logprobs * step_advantages).mean() - config.entropy_coef * entropy.mean()

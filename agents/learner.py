@@ -57,6 +57,26 @@ class LearnerConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
 
 
+@dataclass
+class RolloutConfig(LearnerConfig):
+    """Settings of learners that collect rollouts from a vector env (REINFORCE, PPO)."""
+
+    steps_per_update: int = field(
+        default=16, metadata={"help": "env steps per sub-env per rollout (without whole_episodes)"}
+    )
+    whole_episodes: bool = field(
+        default=False,
+        metadata={
+            "help": "each rollout plays one whole episode per sub-env on records drawn from "
+            "the split (each text read once per update), instead of steps_per_update steps"
+        },
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.check_at_least_one("steps_per_update")
+
+
 class Learner:
     """Base of the learners: the trainable parameters, the optimizer, and resumable state.
 
@@ -113,6 +133,13 @@ class Learner:
             "learning_rate": self.optimizer.param_groups[0]["lr"],
             "env_steps": self.env_steps,
         }
+
+    def collect(self) -> Any:
+        """The next rollout: whole episodes or ``steps_per_update`` steps (RolloutConfig)."""
+        config = self.config
+        if getattr(config, "whole_episodes", False):
+            return self.collector.collect_episodes(self.collector.envs.num_envs)  # type: ignore[attr-defined]
+        return self.collector.collect(config.steps_per_update)  # type: ignore[attr-defined]
 
     def learn(self) -> list[dict[str, float]]:
         """Run the remaining ``config.updates`` updates; one log row per update."""

@@ -13,16 +13,13 @@ import gymnasium as gym
 import numpy as np
 
 from agents.advantages import gae, ppo_clipped_loss
-from agents.learner import Learner, LearnerConfig
+from agents.learner import Learner, RolloutConfig
 
 
 @dataclass
-class PPOConfig(LearnerConfig):
+class PPOConfig(RolloutConfig):
     """PPO settings; every field says what it does."""
 
-    steps_per_update: int = field(
-        default=16, metadata={"help": "env steps per sub-env per rollout"}
-    )
     epochs: int = field(default=4, metadata={"help": "passes over each rollout"})
     minibatches: int = field(default=4, metadata={"help": "minibatches per pass"})
     gamma: float = field(default=0.99, metadata={"help": "discount"})
@@ -34,7 +31,7 @@ class PPOConfig(LearnerConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.check_at_least_one("steps_per_update", "epochs", "minibatches")
+        self.check_at_least_one("epochs", "minibatches")
         if not 0 < self.clip < 1:
             raise ValueError(f"clip must be in (0, 1), got {self.clip!r}")
 
@@ -61,7 +58,7 @@ class PPO(Learner):
     def update(self) -> dict[str, float]:
         """One rollout, then ``epochs`` passes of ``minibatches`` clipped-surrogate steps."""
         config = self.config
-        rollout = self.collector.collect(config.steps_per_update)
+        rollout = self.collect()
         advantages, returns = gae(
             rollout.rewards,
             rollout.values,
@@ -74,10 +71,11 @@ class PPO(Learner):
         old_logprobs = rollout.logprobs.reshape(-1)
         advantages, returns = advantages.reshape(-1), returns.reshape(-1)
         samples = np.flatnonzero(rollout.valid.reshape(-1).numpy())
+        episodes = episode_groups(samples, infos)
         approx_kl, epochs_run = 0.0, 0
         for _ in range(config.epochs):
             epochs_run += 1
-            for batch in np.array_split(self.shuffle.permutation(samples), config.minibatches):
+            for batch in minibatches(episodes, config.minibatches, self.shuffle):
                 if batch.size == 0:
                     continue
                 logprobs, entropy, values = self.policy.evaluate_actions(
@@ -114,6 +112,31 @@ class PPO(Learner):
             "approx_kl": approx_kl,
             "epochs": epochs_run,
         }
+
+
+def episode_groups(samples: np.ndarray, infos: list[dict[str, Any]]) -> list[np.ndarray]:
+    """The sample indices of each episode (its reset ``info`` object), in rollout order."""
+    groups: dict[int, list[int]] = {}
+    for sample in samples.tolist():
+        groups.setdefault(id(infos[sample]), []).append(sample)
+    return [np.asarray(group) for group in groups.values()]
+
+
+def minibatches(
+    episodes: list[np.ndarray], count: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Shuffled minibatches of whole episodes.
+
+    A policy reads each episode's text once per forward pass (the encoder, or the prompt),
+    so minibatches of whole episodes cost one read per episode per epoch, where minibatches
+    of shuffled steps would re-read nearly every episode in every minibatch.
+    """
+    order = rng.permutation(len(episodes))
+    return [
+        np.concatenate([episodes[i] for i in part])
+        for part in np.array_split(order, min(count, len(episodes)))
+        if len(part)
+    ]
 
 
 def train_ppo(

@@ -13,14 +13,13 @@ import gymnasium as gym
 import torch
 
 from agents.advantages import reward_to_go
-from agents.learner import Learner, LearnerConfig
+from agents.learner import Learner, RolloutConfig
 
 
 @dataclass
-class ReinforceConfig(LearnerConfig):
+class ReinforceConfig(RolloutConfig):
     """REINFORCE settings; every field says what it does."""
 
-    steps_per_update: int = field(default=16, metadata={"help": "env steps per sub-env per update"})
     gamma: float = field(default=1.0, metadata={"help": "discount of the reward-to-go"})
     baseline: str = field(default="mean", metadata={"help": "'mean' (running mean) or 'value'"})
     baseline_momentum: float = field(default=0.9, metadata={"help": "running-mean momentum"})
@@ -32,7 +31,6 @@ class ReinforceConfig(LearnerConfig):
         super().__post_init__()
         if self.baseline not in ("mean", "value"):
             raise ValueError(f"baseline must be 'mean' or 'value', got {self.baseline!r}")
-        self.check_at_least_one("steps_per_update")
 
 
 class Reinforce(Learner):
@@ -51,37 +49,32 @@ class Reinforce(Learner):
     def update(self) -> dict[str, float]:
         """One rollout, one gradient step."""
         config = self.config
-        rollout = self.collector.collect(config.steps_per_update)
+        rollout = self.collect()
         bootstrap = rollout.last_values if config.baseline == "value" else None
         returns = reward_to_go(rollout.rewards, rollout.dones, config.gamma, bootstrap)
-        observations, infos, masks, actions = rollout.flat()
+        index, observations, infos, masks, actions = rollout.valid_samples()
         logprobs, entropy, values = self.policy.evaluate_actions(
             observations, infos, actions, masks
         )
-        returns = returns.reshape(-1).to(logprobs.device)
-        valid = rollout.valid.reshape(-1).to(logprobs.device)
+        returns = returns.reshape(-1)[index].to(logprobs.device)
         if config.baseline == "value":
             baseline = values.detach()
-            value_loss = (values - returns)[valid].pow(2).mean()
+            value_loss = (values - returns).pow(2).mean()
         else:
             baseline = torch.full_like(returns, self.running_mean)
             value_loss = torch.zeros((), device=logprobs.device)
             self.running_mean = config.baseline_momentum * self.running_mean + (
                 1 - config.baseline_momentum
-            ) * float(returns[valid].mean())
+            ) * float(returns.mean())
         advantages = returns - baseline
-        policy_loss = -(logprobs * advantages)[valid].mean()
-        loss = (
-            policy_loss
-            - config.entropy_coef * entropy[valid].mean()
-            + config.value_coef * value_loss
-        )
+        policy_loss = -(logprobs * advantages).mean()
+        loss = policy_loss - config.entropy_coef * entropy.mean() + config.value_coef * value_loss
         self.step(loss)
         self.updates_done += 1
         return self.rollout_log(rollout) | {
             "policy_loss": policy_loss.item(),
             "value_loss": value_loss.item(),
-            "entropy": entropy[valid].mean().item(),
+            "entropy": entropy.mean().item(),
         }
 
 

@@ -74,6 +74,20 @@ class Rollout:
             self.actions.reshape(-1),
         )
 
+    def valid_samples(
+        self,
+    ) -> tuple[np.ndarray, list[dict[str, Any]], list[dict[str, Any]], np.ndarray, torch.Tensor]:
+        """The real transitions only: ``(flat indices, observations, infos, masks, actions)``."""
+        observations, infos, masks, actions = self.flat()
+        index = np.flatnonzero(self.valid.reshape(-1).numpy())
+        return (
+            index,
+            [observations[i] for i in index],
+            [infos[i] for i in index],
+            masks[index],
+            actions[index],
+        )
+
 
 class RolloutCollector:
     """Steps a vector env with a policy, keeping each sub-env's episode across rollouts.
@@ -113,6 +127,7 @@ class RolloutCollector:
         self.episode_infos = [reset_info(infos, i) for i in range(envs.num_envs)]
         self.waiting = np.zeros(envs.num_envs, dtype=np.bool_)
         self.env_steps = 0
+        self.record_rng = np.random.default_rng(seed)
 
     def collect(self, steps: int) -> Rollout:
         """Run ``steps`` steps of every sub-env and return what happened.
@@ -131,6 +146,22 @@ class RolloutCollector:
                 action_masks(self.envs),
             )
         return self._rollout(record, last.float().cpu() * torch.as_tensor(~self.waiting))
+
+    def collect_episodes(self, groups: int, k: int = 1) -> Rollout:
+        """Play ``k`` whole episodes on each of ``groups`` records drawn from the env's split.
+
+        Whole episodes make the cheapest rollouts for text policies: a policy reads each
+        text once per update, where a rollout of a fixed number of steps also reads again
+        the texts of every episode cut at its borders.
+        """
+        size = len(getattr(self.envs.unwrapped, "corpus", ()))
+        if not size:
+            raise ValueError(
+                "whole-episode rollouts need an env whose records can be chosen by index "
+                "(a textenvs vector env)"
+            )
+        records = self.record_rng.choice(size, size=groups, replace=size < groups)
+        return self.collect_groups(records.tolist(), k)
 
     def collect_groups(self, records: list[int], k: int) -> Rollout:
         """Play ``k`` episodes of each of ``records`` to their end, one group per ``k`` sub-envs.
@@ -201,8 +232,11 @@ class RolloutCollector:
         dones = np.logical_or(terminated, truncated)
         record["env_rewards"].append(torch.as_tensor(rewards, dtype=torch.float32))
         record["dones"].append(torch.as_tensor(dones))
-        for i in np.flatnonzero(self.waiting):
+        restarted = self.waiting if active is None else self.waiting & active
+        for i in np.flatnonzero(restarted):
             self.episode_infos[i] = reset_info(infos, int(i))
+        # A sub-env whose group episode has ended keeps its finished episode's info: the
+        # episodes it autoresets into are never learned from, so the policy need not read them.
         self.waiting = dones
         self.env_steps += int(valid.sum())  # real transitions only
         return dones

@@ -210,6 +210,9 @@ def train(
         ):
             evaluate_and_select()  # the last policy gets its say in model selection
         checkpoint()
+    except BaseException:
+        log.close()  # what was logged after the last checkpoint is dropped on resume
+        raise
     finally:
         if bar is not None:
             bar.close()
@@ -311,7 +314,9 @@ class _Log:
                 from torch.utils.tensorboard import SummaryWriter
             except ImportError:  # tensorboard is a dependency, but stay usable without it
                 return
-            self.writer = SummaryWriter(str(out / "tb"), purge_step=step if step else None)
+            # On resume, drop events logged after the checkpoint (at update ``step`` or later;
+            # the evaluation at ``step`` itself came before the checkpoint and stays).
+            self.writer = SummaryWriter(str(out / "tb"), purge_step=step + 1 if step else None)
 
     def write(self, event: str, row: dict[str, Any], scalars: dict[str, Any]) -> None:
         if self.file is not None:

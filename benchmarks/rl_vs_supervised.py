@@ -1,0 +1,230 @@
+"""RL against supervised fine-tuning, at the same wall-clock budget, on NER or SST-2.
+
+MiniLM + LoRA (r=16 on every linear layer) policies trained by the supervised baseline and
+by RL learners that see only the env's rewards, each for ``--budget`` seconds of training,
+over ``--seeds`` seeds; every run is then tested on the whole test split with the env's
+metrics (seqeval-exact entity F1 on TextNER-v0; accuracy and mean fraction read on
+TextClassification-v0). Prints a table (mean and range over seeds), writes the runs as JSON,
+and ends with the best RL learner's ratio to supervised::
+
+    python benchmarks/rl_vs_supervised.py --task ner --data ../shared/data/conll2003
+    python benchmarks/rl_vs_supervised.py --task sst2 --data ../shared/data/sst2
+    python benchmarks/rl_vs_supervised.py --task ner --budget 60 --seeds 1   # built-in, quick
+
+Each learner's settings are in ``SETTINGS`` below; ``--jobs 2`` runs two runs at a time with
+one thread each (the same CPU time per run as one job with two threads, on a 2-core machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+NER: dict[str, dict[str, Any]] = {
+    # learner -> RunConfig fields; all on the same backbone, PEFT method and budget. The RL
+    # learners play whole episodes (each sentence read once per update), 32 per update.
+    "supervised": {"learner_config": {"epochs": 100, "batch_size": 32, "learning_rate": 1e-3}},
+    "reinforce": {
+        "env_kwargs": {"reward": "delta_f1"},
+        "learner_config": {
+            "whole_episodes": True,
+            "learning_rate": 3e-4,
+            "baseline": "value",
+            "entropy_coef": 0.01,
+        },
+    },
+    "ppo": {
+        "env_kwargs": {"reward": "delta_f1"},
+        "learner_config": {
+            "whole_episodes": True,
+            "epochs": 2,
+            "minibatches": 2,
+            "learning_rate": 3e-4,
+            "entropy_coef": 0.01,
+        },
+    },
+    "rloo": {
+        "env_kwargs": {"reward": "f1"},
+        "num_envs": 128,  # 32 sentences x k=4 samples per update
+        "learner_config": {"k": 4, "learning_rate": 3e-4},
+    },
+}
+SST2: dict[str, dict[str, Any]] = {
+    "supervised": {"learner_config": {"epochs": 100, "batch_size": 32, "learning_rate": 1e-3}},
+    "reinforce": {
+        "learner_config": {
+            "whole_episodes": True,
+            "learning_rate": 3e-4,
+            "baseline": "value",
+            "entropy_coef": 0.01,
+        },
+    },
+    "ppo": {
+        "learner_config": {
+            "whole_episodes": True,
+            "epochs": 2,
+            "minibatches": 4,
+            "learning_rate": 3e-4,
+            "entropy_coef": 0.01,
+        },
+    },
+    "rloo": {"num_envs": 64, "learner_config": {"k": 4, "learning_rate": 3e-4}},
+}
+TASKS: dict[str, dict[str, Any]] = {
+    "ner": {"env": "TextNER-v0", "env_kwargs": {}, "settings": NER, "metrics": ("f1",)},
+    "sst2": {
+        "env": "TextClassification-v0",
+        "env_kwargs": {"max_length": 64},
+        "settings": SST2,
+        "metrics": ("accuracy", "mean_fraction_read"),
+    },
+}
+
+
+def load_dataset(task: str, folder: Path | None) -> Any:
+    """The env's ``dataset=``: the splits in ``folder``, else the built-in corpus."""
+    if folder is None:
+        return None if task == "ner" else "sentiment"
+    if task == "ner":
+        from textenvs.data import load_conll
+
+        names = {"train": "eng.train", "validation": "eng.testa", "test": "eng.testb"}
+        return {split: load_conll(folder / name) for split, name in names.items()}
+    from textenvs.data import load_delimited
+
+    names = {"train": "train.tsv", "validation": "dev.tsv", "test": "test_labeled_unofficial.tsv"}
+    labels = {"0": "negative", "1": "positive"}
+    return {
+        split: load_delimited(folder / name, text_column="sentence", label_map=labels)
+        for split, name in names.items()
+    }
+
+
+def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[str, Any]:
+    """Train one learner for the budget and test it; runs in a worker process."""
+    import torch
+
+    from agents.runs import RunConfig, build_run
+    from agents.training import TrainConfig, train
+
+    torch.set_num_threads(args["threads"])
+    spec = TASKS[task]
+    dataset = load_dataset(task, Path(args["data"]) if args["data"] else None)
+    settings = spec["settings"][learner]
+    config = RunConfig(
+        env=spec["env"],
+        env_kwargs={**spec["env_kwargs"], **settings.get("env_kwargs", {})},
+        learner=learner,
+        learner_config={"updates": 1_000_000, **settings["learner_config"]},
+        backbone="minilm",
+        peft="lora",
+        peft_kwargs={"r": 16, "alpha": 32, "target_modules": "all-linear"},
+        num_envs=settings.get("num_envs", 32),
+        seed=seed,
+        train=TrainConfig(
+            eval_every=0,
+            checkpoint_every=0,
+            max_seconds=args["budget"],
+            progress=False,
+            tensorboard=False,
+        ),
+    )
+    start = time.perf_counter()
+    try:
+        built = build_run(config, dataset)
+        zero_shot = built.evaluate("test", None) if args["zero_shot"] else None
+        result = train(built.learner, built.evaluate, config.train)
+    except Exception as error:  # a failed run is reported; the rest go on
+        return {"learner": learner, "seed": seed, "error": f"{type(error).__name__}: {error}"}
+    return {
+        "learner": learner,
+        "seed": seed,
+        "zero_shot": zero_shot,
+        "test": result.test,
+        "updates": result.updates,
+        "env_steps": result.env_steps,
+        "train_seconds": round(result.train_seconds, 1),
+        "total_seconds": round(time.perf_counter() - start, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", choices=sorted(TASKS), default="ner")
+    parser.add_argument("--data", type=Path, help="../shared/data/conll2003 or .../sst2")
+    parser.add_argument("--budget", type=float, default=300.0, help="training seconds per run")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--learners", default="supervised,reinforce,ppo,rloo")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads in all")
+    parser.add_argument("--zero-shot", action="store_true", help="also test before training")
+    parser.add_argument("--out", type=Path, help="JSON of the runs (default: <task>_rl.json)")
+    args = parser.parse_args(argv)
+    spec = TASKS[args.task]
+    learners = [name.strip() for name in args.learners.split(",") if name.strip()]
+    unknown = sorted(set(learners) - set(spec["settings"]))
+    if unknown:
+        parser.error(f"unknown learners {unknown}; known: {sorted(spec['settings'])}")
+    if args.data is not None and not args.data.is_dir():
+        parser.error(f"--data {args.data}: not a folder")
+    shared = {
+        "data": str(args.data) if args.data else None,
+        "budget": args.budget,
+        "threads": max(1, args.threads // args.jobs),
+        "zero_shot": args.zero_shot,
+    }
+    grid = [(learner, seed) for seed in range(args.seeds) for learner in learners]
+    with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(one_run, args.task, learner, seed, shared) for learner, seed in grid]
+        runs = []
+        for future in futures:
+            runs.append(future.result())
+            print(json.dumps(runs[-1]), flush=True)
+    out = args.out or Path(f"{args.task}_rl_vs_supervised.json")
+    out.write_text(json.dumps({"task": args.task, **shared, "runs": runs}, indent=2))
+    print_table(spec, learners, runs, args.budget)
+
+
+def print_table(
+    spec: dict[str, Any], learners: list[str], runs: list[dict[str, Any]], budget: float
+) -> None:
+    """Mean and range over seeds of each test metric, per learner; the RL/supervised ratio."""
+    metrics = spec["metrics"]
+    print(f"\n{spec['env']} test set, MiniLM + LoRA, {budget:.0f} s of training per run")
+    header = "".join(f" {m + ' (mean, range)':>30}" for m in metrics)
+    print(f"{'learner':12}{header} {'env steps':>10} {'seeds':>6}")
+    means = {}
+    for learner in learners:
+        done = [r for r in runs if r["learner"] == learner and "test" in r]
+        failed = [r for r in runs if r["learner"] == learner and "error" in r]
+        if not done:
+            print(f"{learner:12} failed: {failed[0]['error'] if failed else 'no runs'}")
+            continue
+        cells = []
+        for metric in metrics:
+            values = [r["test"][metric] for r in done]
+            mean = statistics.mean(values)
+            cells.append(f"{mean:.3f} ({min(values):.3f}-{max(values):.3f})")
+            if metric == metrics[0]:
+                means[learner] = mean
+        steps = statistics.mean(r["env_steps"] for r in done)
+        note = f"  ({len(failed)} failed)" if failed else ""
+        print(
+            f"{learner:12}" + "".join(f" {c:>30}" for c in cells) + f" {steps:10,.0f}"
+            f" {len(done):6d}{note}"
+        )
+    rl = {k: v for k, v in means.items() if k != "supervised"}
+    if rl and means.get("supervised"):
+        best = max(rl, key=rl.__getitem__)
+        ratio = rl[best] / means["supervised"]
+        print(f"best RL learner {best}: {ratio:.2f}x the supervised {metrics[0]} (target >= 0.95x)")
+
+
+if __name__ == "__main__":
+    main()
