@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -112,12 +113,12 @@ def learner_config(config: RunConfig) -> LearnerConfig:
 
 def build_policy(config: RunConfig, dataset: Any = None) -> Any:
     """The policy class that fits the env, on the configured backbone and PEFT method."""
-    env = gym.make(config.env, dataset=dataset, **config.env_kwargs).unwrapped
-    backbone = load_backbone(config.backbone)
     try:
         peft = PeftSpec(config.peft, **config.peft_kwargs)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"peft / peft_kwargs: {error}") from None
+    env = gym.make(config.env, dataset=dataset, **config.env_kwargs).unwrapped
+    backbone = load_backbone(config.backbone)
     if hasattr(env, "tag_names"):
         from agents.tagging_policy import TaggingPolicy
 
@@ -183,6 +184,28 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
         )
 
     return Run(config, policy, learner, evaluate_policy)
+
+
+POLICY_CLASSES = {
+    "TaggingPolicy": "agents.tagging_policy",
+    "ClassificationPolicy": "agents.classification_policy",
+    "GenerativePolicy": "agents.generative_policy",
+}
+
+
+def load_policy(directory: str | Path) -> Any:
+    """Load a saved policy of any class (the one its ``policy_config.json`` names)."""
+    import importlib
+    import json
+
+    path = Path(directory) / "policy_config.json"
+    try:
+        name = json.loads(path.read_text(encoding="utf-8"))["policy"]
+    except (OSError, ValueError, KeyError) as error:
+        raise ValueError(f"{directory}: not a saved policy ({error})") from None
+    if name not in POLICY_CLASSES:
+        raise ValueError(f"{path}: unknown policy class {name!r}")
+    return getattr(importlib.import_module(POLICY_CLASSES[name]), name).load(directory)
 
 
 def run(config: RunConfig, dataset: Any = None, resume: bool = False) -> TrainResult:

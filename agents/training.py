@@ -93,6 +93,7 @@ class TrainResult:
     updates: int
     env_steps: int
     train_seconds: float
+    wall_seconds: float
     stopped: str
 
 
@@ -127,6 +128,7 @@ def train(
         total_updates: updates to run in all (default ``learner.config.updates``).
         run_info: written into ``results.json`` (env, learner, seed, ...).
     """
+    wall_start = time.perf_counter()
     config = config or TrainConfig()
     total = total_updates or getattr(learner, "total_updates", None) or learner.config.updates
     out = Path(config.out) if config.out else None
@@ -229,11 +231,18 @@ def train(
         updates=learner.updates_done,
         env_steps=learner.env_steps,
         train_seconds=loop["seconds"],
+        wall_seconds=time.perf_counter() - wall_start,
         stopped=loop["stopped"],
     )
     log.close()
     if out is not None:
-        results = {**(run_info or {}), **asdict(result), "config": asdict(config)}
+        validation = result.best[config.eval_split] if result.best else None
+        results = {
+            **(run_info or {}),
+            "validation": validation,
+            **asdict(result),
+            "config": asdict(config),
+        }
         _write_atomically(out / RESULTS, json.dumps(results, indent=2, default=str))
     return result
 

@@ -26,13 +26,18 @@ from agents.runs import RunConfig, build_run
 from agents.training import train
 from textenvs.data import load_conll
 
-DEFAULTS = [
+DEFAULTS = [  # PPO on whole episodes: each sentence is read once per update
     "learner_config.updates=60",
-    "learner_config.steps_per_update=16",
+    "learner_config.whole_episodes=true",
     "learner_config.epochs=2",
     "learner_config.minibatches=2",
+    "learner_config.learning_rate=3e-4",
+    "learner_config.entropy_coef=0.01",
+    "peft_kwargs.r=16",
+    "peft_kwargs.alpha=32",
+    "peft_kwargs.target_modules=all-linear",
     "train.eval_every=20",
-    "train.eval_limit=200",
+    "train.eval_limit=300",
     "threads=2",
 ]
 

@@ -173,3 +173,38 @@ def test_a_nan_loss_stops_without_touching_the_parameters() -> None:
     with pytest.raises(FloatingPointError, match="update 7: the loss is nan; stopping"):
         gradient_step((weight * float("nan")).sum(), optimizer, [weight], 1.0, "update 7")
     assert weight.tolist() == [1.0, 1.0]
+
+
+def test_whole_episode_rollouts_play_one_episode_per_sub_env() -> None:
+    envs = gym.make_vec("TextNER-v0", num_envs=5, dataset=DATA, reward="token")
+    policy = make_policy()
+    collector = RolloutCollector(envs, policy, seed=1)
+    collector.collect(3)  # mid-episode sub-envs are restarted on drawn records
+    rollout = collector.collect_episodes(5)
+    for i in range(5):
+        steps = int(rollout.valid[:, i].sum())
+        assert rollout.valid[:steps, i].all() and not rollout.valid[steps:, i].any()
+        assert rollout.dones[steps - 1, i] and not rollout.dones[: steps - 1, i].any()
+        assert steps == len(rollout.infos[0][i]["words"])  # the whole sentence, from its start
+        assert all(rollout.infos[t][i] is rollout.infos[0][i] for t in range(len(rollout.infos)))
+    assert len(rollout.infos) == max(
+        len(s) for s in (rollout.infos[0][i]["words"] for i in range(5))
+    )
+    calls = policy.encoder_calls
+    collector.collect_episodes(5)
+    assert policy.encoder_calls == calls + 1  # the new sentences, read together, once
+
+
+@pytest.mark.parametrize("learner", ["reinforce", "ppo"])
+def test_learners_on_whole_episodes_learn_the_tiny_task(learner: str) -> None:
+    from agents.ppo import PPOConfig, train_ppo
+
+    policy = make_policy()
+    envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="token")
+    settings = {"updates": 30, "whole_episodes": True, "learning_rate": 3e-3, "seed": 1}
+    if learner == "ppo":
+        log = train_ppo(policy, envs, PPOConfig(**settings))
+    else:
+        log = train_reinforce(policy, envs, ReinforceConfig(**settings))
+    assert log[-1]["reward"] > log[0]["reward"] + 0.2
+    assert evaluate(policy, "TextNER-v0", dataset=DATA)["f1"] >= 0.8

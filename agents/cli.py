@@ -1,0 +1,208 @@
+"""The ``textenvs`` command: list what is registered, train a run, evaluate a saved one.
+
+    textenvs list
+    textenvs train --env TextNER-v0 --learner ppo --backbone minilm --peft lora --out runs/x
+    textenvs train --config run.yaml --out runs/x learner_config.learning_rate=3e-4
+    textenvs train --out runs/x --resume
+    textenvs eval --checkpoint runs/x --split test
+    textenvs bench --envs TextNER-v0,TextClassification-v0 --agents random,majority,ppo \
+        --seeds 3 --budget 10m --out bench/
+
+Bad arguments get one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A bad argument, reported as one line."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("textenvs: interrupted", file=sys.stderr)
+        return 130
+    except (UsageError, ValueError, FileNotFoundError, KeyError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"textenvs {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="textenvs", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("list", help="env ids, learners, PEFT methods, backbones")
+    listing.set_defaults(run=_list)
+
+    train = commands.add_parser("train", help="train a policy (the learners' training loop)")
+    train.add_argument("overrides", nargs="*", help="key=value config settings (dotted keys)")
+    train.add_argument("--config", type=Path, help="a YAML run config")
+    train.add_argument("--env", help="registered env id (default TextNER-v0)")
+    train.add_argument("--learner", help="ppo, a2c, reinforce, rloo, grpo or supervised")
+    train.add_argument("--backbone", help="minilm, smollm2, tiny-bert, tiny-causal, hub name, path")
+    train.add_argument("--peft", help="lora, ia3, prompt_tuning, prefix_tuning, bitfit, ...")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--out", type=Path, required=True, help="the run folder")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("eval", help="evaluate a trained run's best policy")
+    evaluate.add_argument("--checkpoint", type=Path, required=True, help="a run folder")
+    evaluate.add_argument("--split", default="test")
+    evaluate.add_argument("--limit", type=int, help="the first N records only")
+    evaluate.set_defaults(run=_eval)
+
+    bench = commands.add_parser("bench", help="agents x envs x seeds: table, JSON, report, plots")
+    bench.add_argument("--envs", default="TextNER-v0", help="comma-separated env ids")
+    bench.add_argument(
+        "--agents",
+        default="random,majority",
+        help="comma-separated: random, majority, a learner (ppo, rloo, supervised, ...) "
+        "or package.module:Class",
+    )
+    bench.add_argument("--seeds", type=int, default=3)
+    bench.add_argument("--budget", default="10m", help="training time per run: 90s, 10m, 1h")
+    bench.add_argument("--out", type=Path, default=Path("bench"))
+    bench.add_argument("--backbone", default="minilm")
+    bench.add_argument("--peft", default="lora")
+    bench.add_argument("--eval-every", type=int, default=10, help="updates between curve points")
+    bench.add_argument("--eval-limit", type=int, default=200, help="validation records per point")
+    bench.add_argument("--jobs", type=int, default=1, help="runs at a time")
+    bench.add_argument("--threads", type=int, help="torch threads per run")
+    bench.set_defaults(run=_bench)
+    return parser
+
+
+def _list(args: argparse.Namespace) -> None:
+    import textenvs
+    from agents.backbones import EMBEDDED, TINY
+    from agents.peft_heads import PEFT_METHODS
+    from agents.runs import LEARNERS
+
+    print("environments:")
+    for env_id in textenvs.ENV_IDS:
+        print(f"  {env_id}")
+    print(f"learners: {', '.join(LEARNERS)}")
+    from agents.bench import SB3_AGENTS
+
+    print(
+        f"agents: random, majority, {', '.join(SB3_AGENTS)}, every learner above, "
+        "or package.module:Class"
+    )
+    print(f"PEFT methods: {', '.join(PEFT_METHODS)}")
+    print(f"embedded backbones: {', '.join((*EMBEDDED, *TINY))} (or a hub name or local path)")
+
+
+def _train(args: argparse.Namespace) -> None:
+    from agents.config import load_config
+    from agents.runs import RunConfig, build_run
+    from agents.training import train
+
+    if args.resume:
+        saved = args.out / "run_config.json"
+        if not saved.is_file():
+            raise UsageError(f"{args.out}: no run to resume (no run_config.json)")
+        config = load_config(RunConfig, saved, args.overrides)
+    else:
+        flags = {
+            "env": args.env,
+            "learner": args.learner,
+            "backbone": args.backbone,
+            "peft": args.peft,
+            "seed": args.seed,
+        }
+        overrides = [f"{k}={v}" for k, v in flags.items() if v is not None]
+        config = load_config(RunConfig, args.config, [*overrides, *args.overrides])
+    config.train.out = str(args.out)
+    built = build_run(config)
+    if not args.resume:
+        args.out.mkdir(parents=True, exist_ok=True)
+        if (args.out / "checkpoint.pt").exists():
+            raise UsageError(f"{args.out} already holds a run: add --resume, or pick another --out")
+        (args.out / "run_config.json").write_text(
+            json.dumps(built.info()["run_config"], indent=2), encoding="utf-8"
+        )
+    result = train(built.learner, built.evaluate, config.train, args.resume, built.info())
+    _print_result(result, config.train.eval_split)
+
+
+def _print_result(result: Any, split: str) -> None:
+    if result.best is not None:
+        print(f"best {split}: {_metrics(result.best[split])} (update {result.best['update']})")
+    if result.test is not None:
+        print(f"test: {_metrics(result.test)}")
+    print(
+        f"{result.updates} updates, {result.env_steps:,} env steps, "
+        f"{result.train_seconds:.0f} s of training, {result.wall_seconds:.0f} s in all"
+    )
+
+
+def _metrics(metrics: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k not in ("episodes",))
+
+
+def _eval(args: argparse.Namespace) -> None:
+    from agents.config import load_config
+    from agents.evaluate import evaluate
+    from agents.runs import RunConfig, load_policy
+
+    folder: Path = args.checkpoint
+    if not (folder / "run_config.json").is_file():
+        raise UsageError(f"{folder}: not a run folder of `textenvs train` (no run_config.json)")
+    config = load_config(RunConfig, folder / "run_config.json")
+    policy = load_policy(folder / "best")
+    kwargs = dict(config.env_kwargs)
+    if hasattr(policy, "sequence_logprobs"):
+        kwargs.setdefault("tokenizer", policy.tokenizer)
+    metrics = evaluate(
+        policy,
+        config.env,
+        split=args.split,
+        limit=args.limit,
+        num_envs=config.train.eval_envs,
+        **kwargs,
+    )
+    print(json.dumps({"env": config.env, "split": args.split, **metrics}, indent=2))
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from agents.bench import BenchConfig, format_table, parse_budget, run_bench, summarize
+
+    config = BenchConfig(
+        envs=[e.strip() for e in args.envs.split(",") if e.strip()],
+        agents=[a.strip() for a in args.agents.split(",") if a.strip()],
+        seeds=args.seeds,
+        budget=parse_budget(args.budget),
+        out=str(args.out),
+        backbone=args.backbone,
+        peft=args.peft,
+        eval_every=args.eval_every,
+        eval_limit=args.eval_limit,
+        jobs=args.jobs,
+        threads=args.threads,
+    )
+    rows = run_bench(config)
+    print(format_table(summarize(rows)))
+    print(f"results: {args.out / 'results.json'}, report: {args.out / 'report.md'}")
+    failed = sum("error" in r for r in rows)
+    if failed:
+        print(f"{failed} of {len(rows)} runs failed (see the table)", file=sys.stderr)
+    return 1 if failed == len(rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The ``textenvs`` command end to end (subprocesses, tiny budgets) and its one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import pytest
+
+from agents import MajorityAgent, RandomAgent, evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def textenvs(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT / "examples")}
+    return subprocess.run(
+        [sys.executable, "-m", "agents.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
+    )
+
+
+def test_list_names_the_envs_learners_and_methods() -> None:
+    result = textenvs("list")
+    assert result.returncode == 0, result.stderr
+    for name in ("TextNER-v0", "TextSummarization-v0", "rloo", "prefix_tuning", "minilm"):
+        assert name in result.stdout
+
+
+def test_train_then_eval_agree_with_each_other(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = textenvs(
+        "train",
+        "--env",
+        "TextNER-v0",
+        "--learner",
+        "ppo",
+        "--backbone",
+        "tiny-bert",
+        "--peft",
+        "lora",
+        "--out",
+        str(out),
+        "learner_config.updates=2",
+        "learner_config.whole_episodes=true",
+        "num_envs=4",
+        "train.eval_every=1",
+        "train.eval_limit=5",
+        "train.progress=false",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads((out / "results.json").read_text())
+    assert (results["env"], results["learner"], results["seed"]) == ("TextNER-v0", "ppo", 0)
+    assert results["updates"] == 2 and results["env_steps"] > 0 and results["wall_seconds"] > 0
+    assert set(results["validation"]) >= {"f1", "precision", "recall"}
+    assert (out / "log.jsonl").is_file() and (out / "best").is_dir()
+    evaluated = textenvs("eval", "--checkpoint", str(out), "--split", "test")
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    metrics = json.loads(evaluated.stdout)
+    assert {k: metrics[k] for k in results["test"]} == pytest.approx(results["test"], abs=1e-9)
+    again = textenvs("train", "--out", str(out), "--learner", "ppo")
+    assert again.returncode == 2
+    assert again.stderr.strip().endswith("add --resume, or pick another --out")
+
+
+def test_bench_writes_its_table_results_report_and_plots(tmp_path: Path) -> None:
+    out = tmp_path / "bench"
+    result = textenvs(
+        "bench",
+        "--envs",
+        "TextNER-v0",
+        "--agents",
+        "random,majority,custom_agent:CapitalsAgent,reinforce",
+        "--seeds",
+        "2",
+        "--budget",
+        "2s",
+        "--backbone",
+        "tiny-bert",
+        "--eval-every",
+        "1",
+        "--eval-limit",
+        "5",
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| majority | 2 |" in result.stdout and "| reinforce | 2 |" in result.stdout
+    results = json.loads((out / "results.json").read_text())
+    rows = {(r["agent"], r["seed"]): r for r in results["runs"]}
+    assert not [r for r in results["runs"] if "error" in r]
+    train_env = gym.make("TextNER-v0", split="train")
+    assert rows[("majority", 0)]["test"] == evaluate(MajorityAgent(train_env), "TextNER-v0")
+    assert rows[("random", 1)]["test"] == evaluate(RandomAgent(1), "TextNER-v0")
+    assert len(rows[("reinforce", 0)]["curve"]) >= 2  # zero-shot and at least one more point
+    assert (out / "report.md").read_text().count("|") > 10
+    assert (out / "curves_TextNER-v0.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bench", "--envs", "TextNR-v0"], "unknown env 'TextNR-v0'"),
+        (["bench", "--agents", "sarsa"], "unknown agent 'sarsa'"),
+        (["bench", "--agents", "nowhere:Agent"], "cannot import 'nowhere'"),
+        (["bench", "--peft", "lorra"], "unknown PEFT method 'lorra'"),
+        (["bench", "--budget", "0"], "budget '0': must be more than zero"),
+        (["bench", "--budget", "soon"], "budget 'soon': expected seconds"),
+        (["train", "--out", "x", "--peft", "lorra"], "unknown PEFT method"),
+        (["train", "--out", "x", "--config", "missing.yaml"], "cannot read the config"),
+        (["eval", "--checkpoint", "nowhere"], "not a run folder"),
+    ],
+)
+def test_bad_arguments_get_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    result = textenvs(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr[-2000:]
