@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 BASELINES = ("random", "majority")
-SB3_AGENTS = ("sb3-ppo", "sb3-a2c", "sb3-maskable-ppo")
+SB3_AGENTS = ("sb3-ppo", "sb3-a2c", "sb3-maskable-ppo", "sb3-ppo-lora")
 # two-sided 95% Student t quantiles by degrees of freedom (normal beyond)
 T_95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
         9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}  # fmt: skip
@@ -160,7 +160,9 @@ def _run(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str, A
     elif agent in SB3_AGENTS:
         from agents.sb3 import train_sb3
 
-        policy = train_sb3(agent, env_id, config.budget, seed=seed)
+        policy = train_sb3(
+            agent, env_id, config.budget, seed=seed, backbone=config.backbone, peft=config.peft
+        )
     else:
         policy = load_agent_class(agent)(train_env)
         if hasattr(policy, "learn"):

@@ -37,3 +37,31 @@ def test_sb3_learns_token_accuracy_well_above_random(algorithm: str) -> None:
 def test_unknown_algorithm() -> None:
     with pytest.raises(ValueError, match="unknown SB3 algorithm 'sb3-dqn'"):
         train_sb3("sb3-dqn", "TextNER-v0", seconds=1)
+
+
+def test_sb3_ppo_trains_a_lora_policy_through_the_transformer_extractor() -> None:
+    import torch
+    from stable_baselines3 import PPO
+
+    from agents.sb3 import transformer_extractor
+
+    torch.manual_seed(0)
+    env = gym.make("TextNER-v0", reward="token")
+    model = PPO(
+        "MultiInputPolicy",
+        env,
+        policy_kwargs=transformer_extractor(env, backbone="tiny-bert", peft="lora"),
+        n_steps=64,
+        batch_size=32,
+        n_epochs=1,
+        seed=0,
+    )
+    extractor = model.policy.features_extractor
+    trainable = {n for n, p in model.policy.named_parameters() if p.requires_grad}
+    assert any("lora_" in n for n in trainable)
+    assert not any("base_layer" in n or "tag_head" in n for n in trainable)
+    before = {n: p.detach().clone() for n, p in extractor.named_parameters()}
+    model.learn(128)
+    changed = {n for n, p in extractor.named_parameters() if not torch.equal(p, before[n])}
+    assert changed and all("lora_" in n for n in changed)  # only the adapter moved
+    assert 0 <= token_accuracy(SB3Agent(model), episodes=3) <= 1
