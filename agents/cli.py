@@ -17,7 +17,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 EXIT_USAGE = 2
 
@@ -137,22 +136,7 @@ def _train(args: argparse.Namespace) -> None:
             json.dumps(built.info()["run_config"], indent=2), encoding="utf-8"
         )
     result = train(built.learner, built.evaluate, config.train, args.resume, built.info())
-    _print_result(result, config.train.eval_split)
-
-
-def _print_result(result: Any, split: str) -> None:
-    if result.best is not None:
-        print(f"best {split}: {_metrics(result.best[split])} (update {result.best['update']})")
-    if result.test is not None:
-        print(f"test: {_metrics(result.test)}")
-    print(
-        f"{result.updates} updates, {result.env_steps:,} env steps, "
-        f"{result.train_seconds:.0f} s of training, {result.wall_seconds:.0f} s in all"
-    )
-
-
-def _metrics(metrics: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k not in ("episodes",))
+    print(result.summary(config.train.eval_split))
 
 
 def _eval(args: argparse.Namespace) -> None:

@@ -96,6 +96,39 @@ class TrainResult:
     wall_seconds: float
     stopped: str
 
+    def summary(self, split: str = "validation") -> str:
+        """A few lines for people: before and best on ``split``, test, counters."""
+        lines = []
+        if self.history:
+            first, best = self.history[0], self.best or self.history[-1]
+            lines.append(f"{split} before training: {format_metrics(first[split])}")
+            lines.append(f"{split} best: {format_metrics(best[split])} (update {best['update']})")
+        if self.test is not None:
+            lines.append(f"test: {format_metrics(self.test)}")
+        lines.append(
+            f"{self.updates} updates, {self.env_steps:,} env steps, {self.train_seconds:.0f} s "
+            f"of training, {self.wall_seconds:.0f} s in all (stopped on {self.stopped})"
+        )
+        return "\n".join(lines)
+
+
+def format_metrics(metrics: dict[str, float]) -> str:
+    """The headline metrics of an evaluation, e.g. ``f1 0.812, precision 0.80, ...``."""
+    shown = [
+        k
+        for k in (
+            "f1",
+            "precision",
+            "recall",
+            "accuracy",
+            "macro_f1",
+            "mean_fraction_read",
+            "score",
+        )
+        if k in metrics
+    ]
+    return ", ".join(f"{k} {metrics[k]:.3f}" for k in shown or metrics)
+
 
 def main_metric(metrics: dict[str, float], name: str | None = None) -> str:
     """The metric to select on: ``name`` if given, else the env family's own."""

@@ -75,21 +75,7 @@ def main() -> None:
     result = train(
         built.learner, built.evaluate, config.train, resume=args.resume, run_info=built.info()
     )
-    split = config.train.eval_split
-    if result.history:
-        first, best = result.history[0], result.best or result.history[-1]
-        print(f"{split} before: {_metric(first[split])}; best: {_metric(best[split])}")
-    if result.test is not None:
-        print(f"test: {_metric(result.test)}")
-    print(
-        f"{config.learner}: {result.updates} updates, {result.env_steps:,} env steps, "
-        f"{result.train_seconds:.0f} s of training (stopped on {result.stopped})"
-    )
-
-
-def _metric(metrics: dict[str, float]) -> str:
-    shown = [k for k in ("f1", "precision", "recall", "accuracy", "score") if k in metrics]
-    return ", ".join(f"{k} {metrics[k]:.3f}" for k in shown)
+    print(result.summary(config.train.eval_split))
 
 
 if __name__ == "__main__":

@@ -33,3 +33,22 @@ TINY_TEST = [
 @pytest.fixture
 def tiny_dataset() -> dict[str, list[TaggedSentence]]:
     return {"train": TINY_TRAIN, "validation": TINY_TEST[:2], "test": TINY_TEST}
+
+
+@pytest.fixture
+def record_step_outputs():  # type: ignore[no-untyped-def]
+    """``record(policy) -> list``: the logits every later ``policy.step_outputs`` call returns."""
+
+    def record(policy):  # type: ignore[no-untyped-def]
+        recorded = []
+        step_outputs = policy.step_outputs
+
+        def recording(*args):  # type: ignore[no-untyped-def]
+            logits, values = step_outputs(*args)
+            recorded.append(logits)
+            return logits, values
+
+        policy.step_outputs = recording
+        return recorded
+
+    return record

@@ -47,20 +47,6 @@ def perturb(policy: ClassificationPolicy) -> None:
                 parameter.add_(0.05 * torch.randn_like(parameter))
 
 
-def recording_step_outputs(policy: ClassificationPolicy) -> list[torch.Tensor]:
-    """Record the logits ``policy.step_outputs`` returns (the acting path), call by call."""
-    recorded: list[torch.Tensor] = []
-    step_outputs = policy.step_outputs
-
-    def record(*args):  # type: ignore[no-untyped-def]
-        logits, values = step_outputs(*args)
-        recorded.append(logits)
-        return logits, values
-
-    policy.step_outputs = record  # type: ignore[method-assign]
-    return recorded
-
-
 @pytest.mark.parametrize("kind", ["causal", "encoder"])
 def test_steps_match_the_one_shot_path(kind: str) -> None:
     policy = make_policy(kind)
@@ -135,10 +121,10 @@ def test_save_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("kind", ["causal", "encoder"])
-def test_evaluate_actions_matches_acting_over_a_rollout(kind: str) -> None:
+def test_evaluate_actions_matches_acting_over_a_rollout(kind: str, record_step_outputs) -> None:  # type: ignore[no-untyped-def]
     policy = make_policy(kind)
     perturb(policy)
-    recorded = recording_step_outputs(policy)
+    recorded = record_step_outputs(policy)
     envs = gym.make_vec("TextClassification-v0", num_envs=4, split="validation", max_length=12)
     rollout = RolloutCollector(envs, policy, seed=0).collect(10)
     assert rollout.dones.any()  # the rollout spans several episodes per sub-env

@@ -159,18 +159,10 @@ def test_bad_arguments() -> None:
         GenerativePolicy(tiny_backbone("causal"), top_p=0.0)
 
 
-def test_evaluate_actions_matches_acting_over_a_rollout() -> None:
+def test_evaluate_actions_matches_acting_over_a_rollout(record_step_outputs) -> None:  # type: ignore[no-untyped-def]
     policy = make_policy()
     train_a_little(policy)
-    recorded: list[torch.Tensor] = []
-    step_outputs = policy.step_outputs
-
-    def record(*args):  # type: ignore[no-untyped-def]
-        logits, values = step_outputs(*args)
-        recorded.append(logits)
-        return logits, values
-
-    policy.step_outputs = record  # type: ignore[method-assign]
+    recorded = record_step_outputs(policy)
     envs = gym.make_vec(
         "TextSummarization-v0",
         num_envs=4,
