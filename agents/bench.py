@@ -59,6 +59,7 @@ class BenchConfig:
     eval_limit: int | None = field(default=200, metadata={"help": "validation records per point"})
     jobs: int = field(default=1, metadata={"help": "runs at a time (processes)"})
     threads: int | None = field(default=None, metadata={"help": "torch threads per run"})
+    data: str | None = field(default=None, metadata={"help": "a dataset folder for every env"})
 
     def __post_init__(self) -> None:
         import gymnasium as gym
@@ -82,6 +83,11 @@ class BenchConfig:
         for agent in self.agents:
             if ":" in agent:
                 load_agent_class(agent)  # fail now, not after the other runs
+        if self.data is not None:
+            from agents.runs import load_data
+
+            for env_id in self.envs:
+                load_data(env_id, self.data)  # an unreadable folder fails now, in one line
         if self.seeds < 1:
             raise ValueError(f"seeds must be >= 1, got {self.seeds}")
         if not self.budget > 0:
@@ -126,6 +132,7 @@ def _run(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str, A
             backbone=config.backbone,
             peft=config.peft,
             seed=seed,
+            data=config.data,
             train=TrainConfig(
                 out=str(folder),
                 eval_every=config.eval_every,
@@ -148,7 +155,12 @@ def _run(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str, A
             "env_steps": result.env_steps,
             "train_seconds": round(result.train_seconds, 1),
         }
-    train_env = gym.make(env_id, split="train")
+    dataset = None
+    if config.data is not None:
+        from agents.runs import load_data
+
+        dataset = load_data(env_id, config.data)
+    train_env = gym.make(env_id, split="train", dataset=dataset)
     if agent == "random":
         from agents.protocol import RandomAgent
 
@@ -161,13 +173,20 @@ def _run(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str, A
         from agents.sb3 import train_sb3
 
         policy = train_sb3(
-            agent, env_id, config.budget, seed=seed, backbone=config.backbone, peft=config.peft
+            agent,
+            env_id,
+            config.budget,
+            seed=seed,
+            backbone=config.backbone,
+            peft=config.peft,
+            dataset=dataset,
         )
     else:
         policy = load_agent_class(agent)(train_env)
         if hasattr(policy, "learn"):
             policy.learn(train_env, config.budget)
-    return {"test": evaluate(policy, env_id, split="test"), "curve": [], "env_steps": 0}
+    test = evaluate(policy, env_id, split="test", dataset=dataset)
+    return {"test": test, "curve": [], "env_steps": 0}
 
 
 def load_agent_class(spec: str) -> type:

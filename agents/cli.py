@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--backbone", help="minilm, smollm2, tiny-bert, tiny-causal, hub name, path")
     train.add_argument("--peft", help="lora, ia3, prompt_tuning, prefix_tuning, bitfit, ...")
     train.add_argument("--seed", type=int)
+    train.add_argument("--data", help="a dataset folder (train/validation/test files)")
     train.add_argument("--out", type=Path, required=True, help="the run folder")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
     train.set_defaults(run=_train)
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--eval-limit", type=int, default=200, help="validation records per point")
     bench.add_argument("--jobs", type=int, default=1, help="runs at a time")
     bench.add_argument("--threads", type=int, help="torch threads per run")
+    bench.add_argument("--data", help="a dataset folder for every env (train/validation/test)")
     bench.set_defaults(run=_bench)
     return parser
 
@@ -91,10 +93,21 @@ def _list(args: argparse.Namespace) -> None:
     from agents.backbones import EMBEDDED, TINY
     from agents.peft_heads import PEFT_METHODS
     from agents.runs import LEARNERS
+    from textenvs.data.text_loaders import BUILTIN_CLASSIFICATION
+    from textenvs.envs.ner import REWARD_MODES
+    from textenvs.rewards import ROUGE_TYPES
 
-    print("environments:")
+    rouge = f"reward {' | '.join(ROUGE_TYPES)} | a mix | your callable"
+    details = {
+        "TextNER-v0": f"reward {' | '.join(REWARD_MODES)}; built-in dataset: ner",
+        "TextClassification-v0": "mode read | whole; reward +1 / wrong_reward / -read_cost; "
+        f"built-in datasets: {', '.join(BUILTIN_CLASSIFICATION)}",
+        "TextSummarization-v0": f"{rouge}; built-in dataset: summarization",
+        "TextExtractiveSummarization-v0": f"{rouge}; built-in dataset: summarization",
+    }
+    print("environments (dataset= a built-in name or records; --data a folder):")
     for env_id in textenvs.ENV_IDS:
-        print(f"  {env_id}")
+        print(f"  {env_id:32} {details.get(env_id, '')}")
     print(f"learners: {', '.join(LEARNERS)}")
     from agents.bench import SB3_AGENTS
 
@@ -123,6 +136,7 @@ def _train(args: argparse.Namespace) -> None:
             "backbone": args.backbone,
             "peft": args.peft,
             "seed": args.seed,
+            "data": args.data,
         }
         overrides = [f"{k}={v}" for k, v in flags.items() if v is not None]
         config = load_config(RunConfig, args.config, [*overrides, *args.overrides])
@@ -150,6 +164,10 @@ def _eval(args: argparse.Namespace) -> None:
     config = load_config(RunConfig, folder / "run_config.json")
     policy = load_policy(folder / "best")
     kwargs = dict(config.env_kwargs)
+    if config.data is not None:
+        from agents.runs import load_data
+
+        kwargs["dataset"] = load_data(config.env, config.data)
     if hasattr(policy, "sequence_logprobs"):
         kwargs.setdefault("tokenizer", policy.tokenizer)
     metrics = evaluate(
@@ -178,6 +196,7 @@ def _bench(args: argparse.Namespace) -> int:
         eval_limit=args.eval_limit,
         jobs=args.jobs,
         threads=args.threads,
+        data=args.data,
     )
     rows = run_bench(config)
     print(format_table(summarize(rows)))

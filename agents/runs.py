@@ -56,6 +56,10 @@ class RunConfig:
     policy_kwargs: dict[str, Any] = field(
         default_factory=dict, metadata={"help": "extra arguments of the policy class"}
     )
+    data: str | None = field(
+        default=None,
+        metadata={"help": "a dataset folder (train/validation/test files); None: built-in"},
+    )
     num_envs: int = field(default=32, metadata={"help": "sub-envs of the training vector env"})
     seed: int = field(default=0, metadata={"help": "seed of everything (learner included)"})
     threads: int | None = field(
@@ -144,6 +148,8 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
         policy: a policy to train instead of a new one.
     """
     settings = learner_config(config)
+    if dataset is None and config.data is not None:
+        dataset = load_data(config.env, config.data)
     if config.threads is not None:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -184,6 +190,21 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
         )
 
     return Run(config, policy, learner, evaluate_policy)
+
+
+def load_data(env_id: str, folder: str | Path) -> dict[str, list[Any]]:
+    """The splits in ``folder`` for ``env_id``'s kind of records (see textenvs.data.folders)."""
+    from textenvs.data.folders import load_split_folder
+
+    env = gym.make(env_id).unwrapped  # on its built-in corpus: just to see its kind
+    kind = (
+        "tagging"
+        if hasattr(env, "tag_names")
+        else "classification"
+        if hasattr(env, "label_names")
+        else "generation"
+    )
+    return load_split_folder(folder, kind)  # type: ignore[arg-type]
 
 
 POLICY_CLASSES = {

@@ -117,6 +117,8 @@ def test_bench_writes_its_table_results_report_and_plots(tmp_path: Path) -> None
         (["train", "--out", "x", "--peft", "lorra"], "unknown PEFT method"),
         (["train", "--out", "x", "--config", "missing.yaml"], "cannot read the config"),
         (["eval", "--checkpoint", "nowhere"], "not a run folder"),
+        (["bench", "--data", "no/such/folder"], "no/such/folder: not a readable folder"),
+        (["train", "--out", "x", "--data", "."], "no training split (expected train.conll"),
     ],
 )
 def test_bad_arguments_get_one_line(tmp_path: Path, args: list[str], message: str) -> None:

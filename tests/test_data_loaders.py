@@ -165,3 +165,27 @@ def test_a_literal_unk_word_maps_to_the_unknown_id() -> None:
 
     vocab = Vocabulary.from_sentences([["the", "<unk>", "cat"]])
     assert vocab.encode(["<unk>", "cat"]).tolist() == [UNK_ID, vocab.index["cat"]]
+
+
+def test_split_folders_for_each_kind_of_env(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from textenvs.data.folders import load_split_folder
+
+    (tmp_path / "train.conll").write_text("Ann B-PER\nran O\n\nBob B-PER\n", encoding="utf-8")
+    (tmp_path / "dev.conll").write_text("Rome B-LOC\n", encoding="utf-8")
+    splits = load_split_folder(tmp_path, "tagging")
+    assert sorted(splits) == ["train", "validation"] and len(splits["train"]) == 2
+    assert splits["validation"][0].tags == ("B-LOC",)
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "train.tsv").write_text("sentence\tlabel\ngood film\t1\nbad\t0\n", encoding="utf-8")
+    rows = [{"text": "fine", "label": "1"}]
+    (texts / "test.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    splits = load_split_folder(texts, "classification")
+    assert [r.label for r in splits["train"]] == ["1", "0"] and splits["test"][0].text == "fine"
+    with pytest.raises(FileNotFoundError, match="no training split"):
+        load_split_folder(texts, "generation")
+    (tmp_path / "train.conll").write_text("Ann B-PER\nran\tO\textra\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"train.conll:2"):
+        load_split_folder(tmp_path, "tagging")
