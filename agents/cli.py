@@ -149,7 +149,9 @@ def _train(args: argparse.Namespace) -> None:
         (args.out / "run_config.json").write_text(
             json.dumps(built.info()["run_config"], indent=2), encoding="utf-8"
         )
-    result = train(built.learner, built.evaluate, config.train, args.resume, built.info())
+    result = train(
+        built.learner, built.evaluate, config.train, resume=args.resume, run_info=built.info()
+    )
     print(result.summary(config.train.eval_split))
 
 

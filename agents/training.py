@@ -146,6 +146,7 @@ def train(
     learner: Any,
     evaluate: Callable[[str, int | None], dict[str, float]],
     config: TrainConfig | None = None,
+    *,
     resume: bool = False,
     total_updates: int | None = None,
     run_info: dict[str, Any] | None = None,
