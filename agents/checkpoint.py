@@ -29,16 +29,29 @@ class CheckpointError(ValueError):
     """A checkpoint that is missing, corrupt, or from a different run."""
 
 
+def trainable_weights(policy: Any) -> dict[str, torch.Tensor]:
+    """A copy of the policy's trainable parameters (adapter and heads)."""
+    return {
+        name: parameter.detach().cpu().clone()
+        for name, parameter in policy.named_parameters()
+        if parameter.requires_grad
+    }
+
+
+def load_trainable_weights(policy: Any, weights: dict[str, torch.Tensor]) -> None:
+    """Put back :func:`trainable_weights`' copy."""
+    with torch.no_grad():
+        for name, parameter in policy.named_parameters():
+            if name in weights:
+                parameter.copy_(weights[name])
+
+
 def save_checkpoint(path: str | Path, policy: Any, learner: Any, loop: dict[str, Any]) -> None:
     """Write the run's state to ``path`` atomically (temp file, fsync, rename)."""
     path = Path(path)
     payload = {
         "format": FORMAT,
-        "policy": {
-            name: parameter.detach().cpu().clone()
-            for name, parameter in policy.named_parameters()
-            if parameter.requires_grad
-        },  # the loop's best weights ride in ``loop``
+        "policy": trainable_weights(policy),  # the loop's best weights ride in ``loop``
         "learner": learner.state_dict(),
         "loop": loop,
         "random": {
@@ -97,9 +110,7 @@ def load_checkpoint(path: str | Path, policy: Any, learner: Any) -> dict[str, An
         learner.load_state_dict(payload["learner"])
     except ValueError as error:
         raise CheckpointError(f"{path}: {error}") from None
-    with torch.no_grad():
-        for name, parameter in trainable.items():
-            parameter.copy_(saved[name])
+    load_trainable_weights(policy, saved)
     torch.set_rng_state(payload["random"]["torch"])
     np.random.set_state(payload["random"]["numpy"])
     random.setstate(payload["random"]["python"])

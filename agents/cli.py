@@ -158,20 +158,14 @@ def _train(args: argparse.Namespace) -> None:
 def _eval(args: argparse.Namespace) -> None:
     from agents.config import load_config
     from agents.evaluate import evaluate
-    from agents.runs import RunConfig, load_policy
+    from agents.runs import RunConfig, env_kwargs, load_policy
 
     folder: Path = args.checkpoint
     if not (folder / "run_config.json").is_file():
         raise UsageError(f"{folder}: not a run folder of `textenvs train` (no run_config.json)")
     config = load_config(RunConfig, folder / "run_config.json")
     policy = load_policy(folder / "best")
-    kwargs = dict(config.env_kwargs)
-    if config.data is not None:
-        from agents.runs import load_data
-
-        kwargs["dataset"] = load_data(config.env, config.data)
-    if hasattr(policy, "sequence_logprobs"):
-        kwargs.setdefault("tokenizer", policy.tokenizer)
+    kwargs = env_kwargs(config, policy)
     metrics = evaluate(
         policy,
         config.env,

@@ -85,6 +85,7 @@ class Learner:
     """
 
     resumable: tuple[str, ...] = ()
+    optimizer_class: type[torch.optim.Optimizer] = torch.optim.Adam
     config: LearnerConfig
 
     def __init__(self, policy: Any, config: LearnerConfig) -> None:
@@ -93,7 +94,7 @@ class Learner:
         self.parameters = [p for p in policy.parameters() if p.requires_grad]
         if not self.parameters:
             raise ValueError("the policy has no trainable parameters")
-        self.optimizer = torch.optim.Adam(self.parameters, lr=config.learning_rate)
+        self.optimizer = self.optimizer_class(self.parameters, lr=config.learning_rate)
         self.updates_done = 0
 
     def make_collector(self, envs: Any) -> RolloutCollector:

@@ -148,15 +148,13 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
         policy: a policy to train instead of a new one.
     """
     settings = learner_config(config)
-    if dataset is None and config.data is not None:
+    if dataset is None and config.data is not None:  # the policy's tags come from the data
         dataset = load_data(config.env, config.data)
     if config.threads is not None:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     policy = policy if policy is not None else build_policy(config, dataset)
-    kwargs = {"dataset": dataset, **config.env_kwargs}
-    if hasattr(policy, "sequence_logprobs"):  # a language model: the env speaks its tokens
-        kwargs.setdefault("tokenizer", policy.tokenizer)
+    kwargs = env_kwargs(config, policy, dataset)
     learner: Learner
     if config.learner == "supervised":
         from agents.supervised import SupervisedClassifier, SupervisedTagger
@@ -192,19 +190,28 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
     return Run(config, policy, learner, evaluate_policy)
 
 
+def env_kwargs(config: RunConfig, policy: Any, dataset: Any = None) -> dict[str, Any]:
+    """The ``gym.make`` arguments of ``config``'s envs for ``policy``.
+
+    The dataset is ``dataset``, else ``config.data``'s folder, else the built-in corpus; a
+    language model's env speaks the model's tokenizer.
+    """
+    if dataset is None and config.data is not None:
+        dataset = load_data(config.env, config.data)
+    kwargs = {"dataset": dataset, **config.env_kwargs}
+    if hasattr(policy, "sequence_logprobs"):
+        kwargs.setdefault("tokenizer", policy.tokenizer)
+    return kwargs
+
+
 def load_data(env_id: str, folder: str | Path) -> dict[str, list[Any]]:
     """The splits in ``folder`` for ``env_id``'s kind of records (see textenvs.data.folders)."""
     from textenvs.data.folders import load_split_folder
 
-    env = gym.make(env_id).unwrapped  # on its built-in corpus: just to see its kind
-    kind = (
-        "tagging"
-        if hasattr(env, "tag_names")
-        else "classification"
-        if hasattr(env, "label_names")
-        else "generation"
-    )
-    return load_split_folder(folder, kind)  # type: ignore[arg-type]
+    entry_point = str(gym.spec(env_id).entry_point)  # e.g. "textenvs.envs.ner:TextNER"
+    module = entry_point.partition(":")[0].rsplit(".", 1)[-1]
+    kinds = {"ner": "tagging", "classification": "classification"}
+    return load_split_folder(folder, kinds.get(module, "generation"))  # type: ignore[arg-type]
 
 
 POLICY_CLASSES = {

@@ -48,6 +48,7 @@ class SupervisedLearner(Learner):
     """
 
     resumable = ("rng", "order", "env_steps_done")
+    optimizer_class = torch.optim.AdamW
     config: SupervisedConfig
 
     def __init__(self, policy: Any, size: int, config: SupervisedConfig | None) -> None:
@@ -55,7 +56,6 @@ class SupervisedLearner(Learner):
         if size == 0:
             raise ValueError("the supervised baseline needs training records, got none")
         super().__init__(policy, config)
-        self.optimizer = torch.optim.AdamW(self.parameters, lr=config.learning_rate)
         self.size = size
         self.batches_per_epoch = math.ceil(size / config.batch_size)
         self.total_updates = config.epochs * self.batches_per_epoch

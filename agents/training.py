@@ -25,7 +25,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from agents.checkpoint import (
+    CheckpointError,
+    load_checkpoint,
+    load_trainable_weights,
+    save_checkpoint,
+    trainable_weights,
+)
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best"
@@ -279,25 +285,6 @@ def train(
         }
         _write_atomically(out / RESULTS, json.dumps(results, indent=2, default=str))
     return result
-
-
-def trainable_weights(policy: Any) -> dict[str, Any]:
-    """A copy of the policy's trainable parameters (adapter and heads)."""
-    return {
-        name: parameter.detach().cpu().clone()
-        for name, parameter in policy.named_parameters()
-        if parameter.requires_grad
-    }
-
-
-def load_trainable_weights(policy: Any, weights: dict[str, Any]) -> None:
-    """Put back :func:`trainable_weights`' copy."""
-    import torch
-
-    with torch.no_grad():
-        for name, parameter in policy.named_parameters():
-            if name in weights:
-                parameter.copy_(weights[name])
 
 
 def _postfix(row: dict[str, Any], loop: dict[str, Any], config: TrainConfig) -> dict[str, str]:
