@@ -1,8 +1,9 @@
 """Training checkpoints: one file, written atomically, restoring a run exactly.
 
-A checkpoint holds the policy's trainable weights (adapter and heads), the learner's state
+A checkpoint holds the policy's trainable weights (adapter and heads), the training loop's
+counters and, for every data-parallel process (one in a single process), its learner's state
 (optimizer, rollout collector with its vector env, random generators, the policy's acting
-caches), the training loop's counters and the global random states. It is written to a
+caches) and its global random states. It is written to a
 temporary file in the same folder and renamed over the old one, so a run killed while
 writing leaves the previous checkpoint intact.
 
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-FORMAT = "textenvs-checkpoint-1"
+FORMAT = "textenvs-checkpoint-2"
 
 
 class CheckpointError(ValueError):
@@ -46,19 +47,36 @@ def load_trainable_weights(policy: Any, weights: dict[str, torch.Tensor]) -> Non
                 parameter.copy_(weights[name])
 
 
-def save_checkpoint(path: str | Path, policy: Any, learner: Any, loop: dict[str, Any]) -> None:
-    """Write the run's state to ``path`` atomically (temp file, fsync, rename)."""
-    path = Path(path)
-    payload = {
-        "format": FORMAT,
-        "policy": trainable_weights(policy),  # the loop's best weights ride in ``loop``
+def process_state(learner: Any) -> dict[str, Any]:
+    """One process's part of a checkpoint: its learner's state and its random states."""
+    return {
         "learner": learner.state_dict(),
-        "loop": loop,
         "random": {
             "torch": torch.get_rng_state(),
             "numpy": np.random.get_state(),
             "python": random.getstate(),
         },
+    }
+
+
+def save_checkpoint(
+    path: str | Path, policy: Any, loop: dict[str, Any], processes: list[dict[str, Any]]
+) -> None:
+    """Write the run's state to ``path`` atomically (temp file, fsync, rename).
+
+    Args:
+        path: the checkpoint file.
+        policy: its trainable weights are saved (the loop's best weights ride in ``loop``).
+        loop: the training loop's counters and history.
+        processes: :func:`process_state` of every data-parallel process, in rank order (one
+            entry in a single process).
+    """
+    path = Path(path)
+    payload = {
+        "format": FORMAT,
+        "policy": trainable_weights(policy),
+        "loop": loop,
+        "processes": processes,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -73,12 +91,18 @@ def save_checkpoint(path: str | Path, policy: Any, learner: Any, loop: dict[str,
         raise
 
 
-def load_checkpoint(path: str | Path, policy: Any, learner: Any) -> dict[str, Any]:
-    """Restore ``policy`` and ``learner`` from ``path``; returns the loop's saved counters.
+def load_checkpoint(
+    path: str | Path, policy: Any, learner: Any, rank: int = 0, world_size: int = 1
+) -> dict[str, Any]:
+    """Restore ``policy`` and process ``rank``'s ``learner`` from ``path``.
+
+    Returns:
+        The loop's saved counters and history.
 
     Raises:
-        CheckpointError: the file is missing, unreadable, not a textenvs checkpoint, or
-            written for other trainable parameters or another learner.
+        CheckpointError: the file is missing, unreadable, not a textenvs checkpoint, written
+            for other trainable parameters or another learner, or by another number of
+            processes.
     """
     path = Path(path)
     if not path.is_file():
@@ -89,6 +113,12 @@ def load_checkpoint(path: str | Path, policy: Any, learner: Any) -> dict[str, An
         raise CheckpointError(f"{path}: corrupt checkpoint ({error})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a {FORMAT} file")
+    processes = payload["processes"]
+    if len(processes) != world_size:
+        raise CheckpointError(
+            f"{path}: written by a run of {len(processes)} process(es); resume it with "
+            f"{len(processes)}, not {world_size}"
+        )
     trainable = {n: p for n, p in policy.named_parameters() if p.requires_grad}
     saved = payload["policy"]
     if set(saved) != set(trainable):
@@ -107,11 +137,12 @@ def load_checkpoint(path: str | Path, policy: Any, learner: Any) -> dict[str, An
                 f"checkpoint but {tuple(parameter.shape)} in this policy"
             )
     try:
-        learner.load_state_dict(payload["learner"])
+        learner.load_state_dict(processes[rank]["learner"])
     except ValueError as error:
         raise CheckpointError(f"{path}: {error}") from None
     load_trainable_weights(policy, saved)
-    torch.set_rng_state(payload["random"]["torch"])
-    np.random.set_state(payload["random"]["numpy"])
-    random.setstate(payload["random"]["python"])
+    states = processes[rank]["random"]
+    torch.set_rng_state(states["torch"])
+    np.random.set_state(states["numpy"])
+    random.setstate(states["python"])
     return dict(payload["loop"])

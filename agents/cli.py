@@ -4,6 +4,7 @@
     textenvs train --env TextNER-v0 --learner ppo --backbone minilm --peft lora --out runs/x
     textenvs train --config run.yaml --out runs/x learner_config.learning_rate=3e-4
     textenvs train --out runs/x --resume
+    textenvs train --learner rloo --out runs/x --num-processes 2   # data-parallel (torchrun)
     textenvs eval --checkpoint runs/x --split test
     textenvs bench --envs TextNER-v0,TextClassification-v0 --agents random,majority,ppo \
         --seeds 3 --budget 10m --out bench/
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -28,7 +31,9 @@ class UsageError(Exception):
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
@@ -36,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (UsageError, ValueError, FileNotFoundError, KeyError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"textenvs {args.command}: error: {message}", file=sys.stderr)
+        process = f" (process {os.environ['RANK']})" if os.environ.get("RANK", "0") != "0" else ""
+        print(f"textenvs {args.command}{process}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -58,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data", help="a dataset folder (train/validation/test files)")
     train.add_argument("--out", type=Path, required=True, help="the run folder")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument(
+        "--num-processes",
+        type=int,
+        default=1,
+        help="data-parallel processes on this machine (started with torchrun; one per GPU)",
+    )
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser("eval", help="evaluate a trained run's best policy")
@@ -119,11 +131,16 @@ def _list(args: argparse.Namespace) -> None:
     print(f"embedded backbones: {', '.join((*EMBEDDED, *TINY))} (or a hub name or local path)")
 
 
-def _train(args: argparse.Namespace) -> None:
+def _train(args: argparse.Namespace) -> int | None:
+    from agents import distributed
     from agents.config import load_config
     from agents.runs import RunConfig, build_run
     from agents.training import train
 
+    if args.num_processes < 1:
+        raise UsageError(f"--num-processes must be >= 1, got {args.num_processes}")
+    if args.num_processes > 1 and not distributed.launched():
+        return _launch(args)
     if args.resume:
         saved = args.out / "run_config.json"
         if not saved.is_file():
@@ -141,18 +158,44 @@ def _train(args: argparse.Namespace) -> None:
         overrides = [f"{k}={v}" for k, v in flags.items() if v is not None]
         config = load_config(RunConfig, args.config, [*overrides, *args.overrides])
     config.train.out = str(args.out)
+    if not args.resume and (args.out / "checkpoint.pt").exists():
+        raise UsageError(f"{args.out} already holds a run: add --resume, or pick another --out")
     built = build_run(config)
-    if not args.resume:
+    main = built.learner.distributed.is_main
+    if not args.resume and main:
         args.out.mkdir(parents=True, exist_ok=True)
-        if (args.out / "checkpoint.pt").exists():
-            raise UsageError(f"{args.out} already holds a run: add --resume, or pick another --out")
         (args.out / "run_config.json").write_text(
             json.dumps(built.info()["run_config"], indent=2), encoding="utf-8"
         )
     result = train(
         built.learner, built.evaluate, config.train, resume=args.resume, run_info=built.info()
     )
-    print(result.summary(config.train.eval_split))
+    if main:
+        print(result.summary(config.train.eval_split))
+    return None
+
+
+def _launch(args: argparse.Namespace) -> int:
+    """Run this very ``train`` command in ``--num-processes`` processes under torchrun."""
+    argv, rest = [], iter(args.argv)
+    for token in rest:  # the same arguments, less --num-processes
+        if token == "--num-processes":
+            next(rest, None)
+        elif not token.startswith("--num-processes="):
+            argv.append(token)
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={args.num_processes}",
+        "-m",
+        "agents.cli",
+        *argv,
+    ]
+    threads = max(1, (os.cpu_count() or 1) // args.num_processes)
+    environment = {"OMP_NUM_THREADS": str(threads), **os.environ}  # the user's setting wins
+    return subprocess.call(command, env=environment)
 
 
 def _eval(args: argparse.Namespace) -> None:

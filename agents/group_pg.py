@@ -36,7 +36,11 @@ class GroupConfig(LearnerConfig):
 
 
 class GroupPolicyGradient(Learner):
-    """RLOO or GRPO on ``envs`` (``examples_per_update * k`` sub-envs) for ``policy``."""
+    """RLOO or GRPO on ``envs`` (``examples_per_update * k`` sub-envs) for ``policy``.
+
+    With N data-parallel processes, ``examples_per_update`` is the global number and each
+    process plays ``examples_per_update / N`` groups on its ``envs``.
+    """
 
     resumable = ("collector",)
 
@@ -44,19 +48,20 @@ class GroupPolicyGradient(Learner):
         self, policy: Any, envs: gym.vector.VectorEnv, config: GroupConfig | None = None
     ) -> None:
         self.config = config = config or GroupConfig()
-        n = config.examples_per_update * config.k
+        super().__init__(policy, config)
+        self.groups = self.distributed.share(config.examples_per_update, "examples_per_update")
+        n = self.groups * config.k
         if envs.num_envs != n:
             raise ValueError(
-                f"{config.method} with {config.examples_per_update} examples x k={config.k} "
+                f"{config.method} with {self.groups} examples x k={config.k} "
                 f"needs a vector env of {n} sub-envs, got {envs.num_envs}"
             )
-        super().__init__(policy, config)
         self.collector = self.make_collector(envs)
 
     def update(self) -> dict[str, float]:
         """Sample k episodes on each of a few records; group advantages; one gradient step."""
         config = self.config
-        rollout = self.collector.collect_episodes(config.examples_per_update, config.k)
+        rollout = self.collector.collect_episodes(self.groups, config.k)
         valid = rollout.valid
         returns = (rollout.rewards * valid).sum(0)  # each sub-env played exactly one episode
         advantage_fn = rloo_advantages if config.method == "rloo" else grpo_advantages

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from agents import distributed
 from agents.kl import KLController
 from agents.optim import gradient_step
 from agents.rollout import RolloutCollector
@@ -29,6 +30,13 @@ class LearnerConfig:
 
     updates: int = field(default=100, metadata={"help": "gradient updates (rollouts)"})
     learning_rate: float = field(default=1e-3, metadata={"help": "Adam learning rate"})
+    head_learning_rate: float | None = field(
+        default=None,
+        metadata={
+            "help": "learning rate of the heads trained from scratch (every trainable "
+            "parameter outside the transformer); None: learning_rate"
+        },
+    )
     max_grad_norm: float = field(default=1.0, metadata={"help": "gradient clipping norm"})
     entropy_coef: float = field(default=0.0, metadata={"help": "entropy bonus weight"})
     kl_coef: float = field(
@@ -43,8 +51,10 @@ class LearnerConfig:
 
     def __post_init__(self) -> None:
         self.check_at_least_one("updates")
-        for name in ("learning_rate", "max_grad_norm"):
+        for name in ("learning_rate", "max_grad_norm", "head_learning_rate"):
             value = getattr(self, name)
+            if value is None and name == "head_learning_rate":
+                continue
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
         if not (math.isfinite(self.entropy_coef) and self.entropy_coef >= 0):
@@ -91,17 +101,23 @@ class Learner:
     def __init__(self, policy: Any, config: LearnerConfig) -> None:
         torch.manual_seed(config.seed)
         self.policy, self.config = policy, config
-        self.parameters = [p for p in policy.parameters() if p.requires_grad]
+        self.distributed = distributed.current()
+        named = [(n, p) for n, p in policy.named_parameters() if p.requires_grad]
+        self.parameters = [p for _, p in named]
         if not self.parameters:
             raise ValueError("the policy has no trainable parameters")
-        self.optimizer = self.optimizer_class(self.parameters, lr=config.learning_rate)
+        self.distributed.broadcast_parameters(self.parameters)  # every process starts equal
+        self.optimizer = self.optimizer_class(
+            _parameter_groups(named, config), lr=config.learning_rate
+        )
         self.updates_done = 0
 
     def make_collector(self, envs: Any) -> RolloutCollector:
         """The rollout core on ``envs``, seeded, with the config's KL penalty."""
         config = self.config
         kl = KLController(config.kl_coef, config.kl_target, config.kl_horizon)
-        return RolloutCollector(envs, self.policy, seed=config.seed, kl=kl)
+        seed = self.distributed.seed(config.seed)  # one episode stream per process
+        return RolloutCollector(envs, self.policy, seed=seed, kl=kl)
 
     @property
     def env_steps(self) -> int:
@@ -112,14 +128,19 @@ class Learner:
         """Collect, compute the loss, take a gradient step; one log row."""
         raise NotImplementedError
 
-    def step(self, loss: torch.Tensor) -> None:
-        """The checked gradient step of update number ``updates_done``."""
+    def step(self, loss: torch.Tensor | None) -> None:
+        """The checked gradient step of update number ``updates_done``.
+
+        Gradients are averaged over the data-parallel processes; ``loss=None`` joins that
+        average with zeros (a process with no samples for this step).
+        """
         gradient_step(
             loss,
             self.optimizer,
             self.parameters,
             self.config.max_grad_norm,
             f"update {self.updates_done}",
+            self.distributed,
         )
 
     def rollout_log(self, rollout: Any) -> dict[str, float]:
@@ -175,6 +196,20 @@ class Learner:
         if hasattr(self.policy, "load_acting_state"):
             self.policy.load_acting_state(restored["acting"])
         self.updates_done = state["updates_done"]
+
+
+def _parameter_groups(
+    named: list[tuple[str, torch.nn.Parameter]], config: LearnerConfig
+) -> list[dict[str, Any]]:
+    """One optimizer group, or two with ``head_learning_rate``: transformer, then heads."""
+    if config.head_learning_rate is None:
+        return [{"params": [p for _, p in named]}]
+    body = [p for n, p in named if n.startswith("transformer.")]
+    heads = [p for n, p in named if not n.startswith("transformer.")]
+    groups = [{"params": body}] if body else []
+    if heads:
+        groups.append({"params": heads, "lr": config.head_learning_rate})
+    return groups
 
 
 def _dumps(value: Any) -> bytes:

@@ -23,6 +23,7 @@ import gymnasium as gym
 import torch
 
 import textenvs  # noqa: F401  (registers the env ids)
+from agents import distributed
 from agents.backbones import load_backbone
 from agents.config import ConfigError, from_dict
 from agents.evaluate import evaluate
@@ -153,7 +154,10 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
     if config.threads is not None:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
+    processes = distributed.current()
     policy = policy if policy is not None else build_policy(config, dataset)
+    if processes.enabled:
+        policy.to(processes.device)  # one GPU per process (CPU under gloo)
     kwargs = env_kwargs(config, policy, dataset)
     learner: Learner
     if config.learner == "supervised":
@@ -171,9 +175,12 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
                 f"no supervised baseline for {config.env} yet (tagging and classification)"
             )
     else:
-        num_envs = config.num_envs
+        # With N data-parallel processes, num_envs and examples_per_update are global: each
+        # process steps its share of them.
+        num_envs = processes.share(config.num_envs, "num_envs")
         if isinstance(settings, GroupConfig):
-            num_envs = settings.examples_per_update * settings.k
+            groups = processes.share(settings.examples_per_update, "examples_per_update")
+            num_envs = groups * settings.k
         envs = gym.make_vec(config.env, num_envs=num_envs, split="train", **kwargs)
         if isinstance(settings, PPOConfig):
             learner = PPO(policy, envs, settings)

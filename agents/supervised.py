@@ -44,6 +44,9 @@ class SupervisedConfig(LearnerConfig):
 class SupervisedLearner(Learner):
     """Shuffled mini-batches of the training records, one AdamW step per batch.
 
+    With N data-parallel processes, ``batch_size`` is the global batch: each process takes
+    every N-th record of it, and the gradients are averaged.
+
     Subclasses implement :meth:`batch_loss`.
     """
 
@@ -78,14 +81,25 @@ class SupervisedLearner(Learner):
         if position == 0 and epoch > 0:
             self.order = self.rng.permutation(self.size)
         start = position * self.config.batch_size
-        loss, actions = self.batch_loss(self.order[start : start + self.config.batch_size].tolist())
-        self.step(loss)
+        batch = self.order[start : start + self.config.batch_size]
+        # Data-parallel: every process shuffles alike and takes its slice of the batch.
+        mine = batch[self.distributed.rank :: self.distributed.world_size].tolist()
+        loss, actions = self.batch_loss(mine) if mine else (None, 0)
+        scaled = loss
+        if self.distributed.enabled:
+            # Weigh each process's mean by its share of the batch's gold actions, so that
+            # the averaged gradient is the whole batch's, as in one process.
+            total = self.distributed.sum(actions)
+            scaled = (
+                None if loss is None else loss * (actions * self.distributed.world_size / total)
+            )
+        self.step(scaled)
         self.updates_done += 1
         self.env_steps_done += actions
         return {
             "update": self.updates_done,
             "epoch": epoch,
-            "loss": loss.item(),
+            "loss": loss.item() if loss is not None else math.nan,
             "learning_rate": self.optimizer.param_groups[0]["lr"],
             "env_steps": self.env_steps_done,
         }

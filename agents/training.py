@@ -13,6 +13,12 @@
 4. finally evaluates the best policy on the test split and writes ``results.json``.
 
 A NaN loss or reward stops training with its error; the last checkpoint stays intact.
+
+Under a data-parallel launcher (see :mod:`agents.distributed`) every process runs this loop
+with its own learner; only the main process logs, evaluates, keeps the best policy and
+writes files, and its decisions (time budget, patience) are broadcast so that all processes
+stop together. Env steps are counted over all processes; the checkpoint holds every
+process's learner state.
 """
 
 from __future__ import annotations
@@ -25,10 +31,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents import distributed
 from agents.checkpoint import (
     CheckpointError,
     load_checkpoint,
     load_trainable_weights,
+    process_state,
     save_checkpoint,
     trainable_weights,
 )
@@ -173,6 +181,8 @@ def train(
     total = total_updates or getattr(learner, "total_updates", None) or learner.config.updates
     out = Path(config.out) if config.out else None
     policy = learner.policy
+    processes = getattr(learner, "distributed", distributed.SINGLE)
+    main = processes.is_main
     loop: dict[str, Any] = {
         "history": [],
         "best": None,
@@ -185,12 +195,17 @@ def train(
     if resume:
         if out is None:
             raise ValueError("resume needs a run folder (TrainConfig.out)")
-        loop = load_checkpoint(out / CHECKPOINT, policy, learner)
+        loop = load_checkpoint(
+            out / CHECKPOINT, policy, learner, processes.rank, processes.world_size
+        )
     elif out is not None:
-        if (out / CHECKPOINT).exists():
+        taken = processes.broadcast(main and (out / CHECKPOINT).exists())
+        if taken:
             raise ValueError(f"{out} already holds a run: pass resume=True, or another folder")
-        out.mkdir(parents=True, exist_ok=True)
-    log = _Log(out, config.tensorboard, loop["log_bytes"], learner.updates_done)
+        if main:
+            out.mkdir(parents=True, exist_ok=True)
+    log = _Log(out if main else None, config.tensorboard, loop["log_bytes"], learner.updates_done)
+    env_steps = int(processes.sum(learner.env_steps))  # over all processes
 
     def run_evaluation(split: str, limit: int | None) -> dict[str, float]:
         caches = policy.acting_state() if hasattr(policy, "acting_state") else None
@@ -204,7 +219,7 @@ def train(
         """Evaluate, keep the best, and say whether patience ran out."""
         metrics = run_evaluation(config.eval_split, config.eval_limit)
         name = main_metric(metrics, config.metric)
-        row = {"update": learner.updates_done, "env_steps": learner.env_steps}
+        row = {"update": learner.updates_done, "env_steps": env_steps}
         row |= {"seconds": round(loop["seconds"], 3), config.eval_split: metrics}
         loop["history"].append(row)
         log.write("eval", row, {f"{config.eval_split}/{k}": v for k, v in metrics.items()})
@@ -220,37 +235,48 @@ def train(
 
     def checkpoint() -> None:
         if out is not None:
-            loop["log_bytes"] = log.flush()
-            save_checkpoint(out / CHECKPOINT, policy, learner, loop)
+            states = processes.gather(process_state(learner))  # every process takes part
+            if main:
+                loop["log_bytes"] = log.flush()
+                save_checkpoint(out / CHECKPOINT, policy, loop, states)
 
-    if not loop["history"] and config.eval_every:
-        evaluate_and_select()  # zero-shot: the policy before any update
-    bar = _progress(config.progress, total, learner.updates_done)
+    def evaluate_everywhere() -> None:
+        """The main process evaluates; all processes learn whether patience ran out."""
+        out_of_patience = evaluate_and_select() if main else False
+        if processes.broadcast(out_of_patience):
+            loop["stopped"] = "patience"
+
+    if processes.broadcast(not loop["history"] and config.eval_every):
+        evaluate_everywhere()  # zero-shot: the policy before any update
+    bar = _progress(config.progress and main, total, learner.updates_done)
     try:
         while loop["stopped"] == "updates" and learner.updates_done < total:
-            if config.max_seconds is not None and loop["seconds"] >= config.max_seconds:
+            out_of_time = config.max_seconds is not None and loop["seconds"] >= config.max_seconds
+            if processes.broadcast(out_of_time):  # the main process's clock decides
                 loop["stopped"] = "time"
                 break
             start = time.perf_counter()
             row = learner.update()
             loop["seconds"] += time.perf_counter() - start
-            row = {**row, "seconds": round(loop["seconds"], 3)}
-            row["env_steps_per_second"] = round(learner.env_steps / max(loop["seconds"], 1e-9), 1)
+            env_steps = int(processes.sum(learner.env_steps))
+            row = {**row, "env_steps": env_steps, "seconds": round(loop["seconds"], 3)}
+            row["env_steps_per_second"] = round(env_steps / max(loop["seconds"], 1e-9), 1)
             log.write("update", row, {f"train/{k}": v for k, v in row.items()})
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(_postfix(row, loop, config), refresh=False)
             done = learner.updates_done
-            if config.eval_every and done % config.eval_every == 0 and evaluate_and_select():
-                loop["stopped"] = "patience"
+            if config.eval_every and done % config.eval_every == 0:
+                evaluate_everywhere()
             if config.checkpoint_every and done % config.checkpoint_every == 0:
                 checkpoint()
-        if (
+        unevaluated = bool(
             config.eval_every
             and loop["history"]
             and loop["history"][-1]["update"] != learner.updates_done
-        ):
-            evaluate_and_select()  # the last policy gets its say in model selection
+        )
+        if processes.broadcast(unevaluated):  # the main process keeps the history
+            evaluate_everywhere()  # the last policy gets its say in model selection
         checkpoint()
     except BaseException:
         log.close()  # what was logged after the last checkpoint is dropped on resume
@@ -261,21 +287,25 @@ def train(
     if loop["best_weights"] is not None:  # test the selected policy, not merely the last
         load_trainable_weights(policy, loop["best_weights"])
     test = None
-    if config.test_split is not None:
+    if config.test_split is not None and main:
         test = run_evaluation(config.test_split, None)
         log.write("test", {"update": learner.updates_done, config.test_split: test}, {})
+    # Every process returns the main process's result.
+    history, best, test, seconds = processes.broadcast(
+        (loop["history"], loop["best"], test, loop["seconds"])
+    )
     result = TrainResult(
-        history=loop["history"],
-        best=loop["best"],
+        history=history,
+        best=best,
         test=test,
         updates=learner.updates_done,
-        env_steps=learner.env_steps,
-        train_seconds=loop["seconds"],
+        env_steps=env_steps,
+        train_seconds=seconds,
         wall_seconds=time.perf_counter() - wall_start,
         stopped=loop["stopped"],
     )
     log.close()
-    if out is not None:
+    if out is not None and main:
         validation = result.best[config.eval_split] if result.best else None
         results = {
             **(run_info or {}),

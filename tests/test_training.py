@@ -229,7 +229,7 @@ def test_a_nan_reward_stops_training_and_keeps_the_last_checkpoint(tmp_path: Pat
     with pytest.raises(ValueError, match="non-finite reward nan"):
         train(built.learner, built.evaluate, built.config.train)
     saved = torch.load(out / "checkpoint.pt", weights_only=False)
-    assert saved["learner"]["updates_done"] == 2  # the last good checkpoint, intact
+    assert saved["processes"][0]["learner"]["updates_done"] == 2  # the last good checkpoint, intact
     # it resumes (and, its env being the poisoned one, fails again at the same step)
     with pytest.raises(ValueError, match="non-finite reward nan"):
         fit(run_config(out), resume=True)
