@@ -5,6 +5,9 @@ learner (``ppo``, ``rloo``, ``supervised``, ...) is trained by the training loop
 time budget and then tested, a custom agent (``package.module:Class``) is built on the
 training env and, if it has ``learn(env, seconds)``, trained. A run that fails is reported
 with its error and the others go on. ``textenvs bench`` is the command line of this module.
+
+Two backends run the grid: ``local`` (in this process, or ``jobs`` worker processes) and
+``ray`` (one Ray task per run, on a local or an existing cluster; :mod:`agents.bench_ray`).
 """
 
 from __future__ import annotations
@@ -60,6 +63,12 @@ class BenchConfig:
     jobs: int = field(default=1, metadata={"help": "runs at a time (processes)"})
     threads: int | None = field(default=None, metadata={"help": "torch threads per run"})
     data: str | None = field(default=None, metadata={"help": "a dataset folder for every env"})
+    backend: str = field(default="local", metadata={"help": "local (processes here) or ray"})
+    address: str | None = field(
+        default=None, metadata={"help": "ray: an existing cluster's address (None: start one)"}
+    )
+    cpus_per_run: int = field(default=1, metadata={"help": "ray: CPUs each run asks for"})
+    gpus_per_run: float = field(default=0.0, metadata={"help": "ray: GPUs each run asks for"})
 
     def __post_init__(self) -> None:
         import gymnasium as gym
@@ -92,10 +101,30 @@ class BenchConfig:
             raise ValueError(f"seeds must be >= 1, got {self.seeds}")
         if not self.budget > 0:
             raise ValueError(f"budget must be more than zero, got {self.budget}")
+        if self.jobs < 1:
+            raise ValueError(f"jobs must be >= 1, got {self.jobs}")
+        if self.backend not in ("local", "ray"):
+            raise ValueError(f"unknown backend {self.backend!r}: use local or ray")
+        if self.cpus_per_run < 1 or self.gpus_per_run < 0:
+            raise ValueError(
+                f"cpus_per_run must be >= 1 and gpus_per_run >= 0, got {self.cpus_per_run} "
+                f"and {self.gpus_per_run}"
+            )
+        if self.backend == "ray":
+            from agents.bench_ray import import_ray
+
+            import_ray()  # not installed: say what to install, now
+            if self.threads is None:
+                self.threads = self.cpus_per_run  # torch uses the CPUs the task asked for
 
 
-def run_one(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str, Any]:
-    """One run; returns its row (test metrics, learning curve) or its error."""
+def run_one(
+    env_id: str, agent: str, seed: int, config: BenchConfig, raise_errors: bool = False
+) -> dict[str, Any]:
+    """One run; returns its row (test metrics, learning curve) or its error.
+
+    With ``raise_errors`` a failing run raises instead (for a backend that retries it).
+    """
     row: dict[str, Any] = {"env": env_id, "agent": agent, "seed": seed}
     start = time.perf_counter()
     try:
@@ -105,6 +134,8 @@ def run_one(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str
             torch.set_num_threads(config.threads)
         row |= _run(env_id, agent, seed, config)
     except Exception as error:  # a failed run is reported; the rest go on
+        if raise_errors:
+            raise
         row["error"] = f"{type(error).__name__}: {error}"
         row["traceback"] = traceback.format_exc(limit=5)
     row["wall_seconds"] = round(time.perf_counter() - start, 1)
@@ -205,7 +236,11 @@ def load_agent_class(spec: str) -> type:
 def run_bench(config: BenchConfig) -> list[dict[str, Any]]:
     """Every (env, agent, seed) run, in grid order; also writes the results and report."""
     grid = [(e, a, s) for e in config.envs for a in config.agents for s in range(config.seeds)]
-    if config.jobs > 1:
+    if config.backend == "ray":
+        from agents.bench_ray import run_grid
+
+        rows = run_grid(grid, config)
+    elif config.jobs > 1:
         with ProcessPoolExecutor(config.jobs, mp_context=get_context("spawn")) as pool:
             rows = list(pool.map(run_one, *zip(*grid), [config] * len(grid)))
     else:

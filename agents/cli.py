@@ -8,6 +8,7 @@
     textenvs eval --checkpoint runs/x --split test
     textenvs bench --envs TextNER-v0,TextClassification-v0 --agents random,majority,ppo \
         --seeds 3 --budget 10m --out bench/
+    textenvs bench --agents ppo,rloo --seeds 5 --backend ray --address auto   # on a Ray cluster
 
 Bad arguments get one line on stderr and exit code 2, never a traceback.
 """
@@ -96,6 +97,15 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--jobs", type=int, default=1, help="runs at a time")
     bench.add_argument("--threads", type=int, help="torch threads per run")
     bench.add_argument("--data", help="a dataset folder for every env (train/validation/test)")
+    bench.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default="local",
+        help="local: processes here; ray: one Ray task per run (pip install 'textenvs[ray]')",
+    )
+    bench.add_argument("--address", help="ray: join the cluster at this address")
+    bench.add_argument("--cpus-per-run", type=int, default=1, help="ray: CPUs per run")
+    bench.add_argument("--gpus-per-run", type=float, default=0.0, help="ray: GPUs per run")
     bench.set_defaults(run=_bench)
     return parser
 
@@ -236,6 +246,10 @@ def _bench(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         threads=args.threads,
         data=args.data,
+        backend=args.backend,
+        address=args.address,
+        cpus_per_run=args.cpus_per_run,
+        gpus_per_run=args.gpus_per_run,
     )
     rows = run_bench(config)
     print(format_table(summarize(rows)))
