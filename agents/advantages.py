@@ -83,6 +83,33 @@ def rloo_advantages(returns: torch.Tensor) -> torch.Tensor:
     return returns - (returns.sum(-1, keepdim=True) - returns) / (k - 1)
 
 
+def rloo_step_advantages(returns: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Leave-one-out baselines per step, for ``k`` episodes played in lock step on one example.
+
+    Step ``t`` of sample ``j`` is scored by its reward-to-go against the mean reward-to-go of
+    the group's other samples at the same step (those still running). An action can change
+    only the rewards from its own step on, and the baseline comes from independent samples,
+    so the estimate stays unbiased; it drops the noise of the rewards before each step,
+    which a whole-episode return keeps.
+
+    Args:
+        returns: ``(steps, examples, k)`` reward-to-go of each sample at each step.
+        valid: ``(steps, examples, k)`` the sample was still running at that step.
+
+    Returns:
+        ``(steps, examples, k)`` advantages (0 where not valid; the reward-to-go itself where
+        no other sample is running at that step).
+    """
+    if returns.shape[-1] < 2:
+        raise ValueError(f"RLOO needs at least 2 samples per example, got {returns.shape[-1]}")
+    live = valid.to(returns.dtype)
+    kept = returns * live
+    others = kept.sum(-1, keepdim=True) - kept
+    count = live.sum(-1, keepdim=True) - live
+    baseline = others / count.clamp(min=1)
+    return (returns - baseline) * live
+
+
 def grpo_advantages(returns: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """Group-normalised advantages (GRPO): ``(R - group mean) / (group std + eps)``.
 

@@ -3,7 +3,9 @@
 Each update picks ``examples_per_update`` records of the env's split, starts ``k`` sub-envs
 on each, plays every episode to its end (the rollout core's ``collect_groups``), and scores
 each episode's return against its group: leave-one-out (RLOO) or group-normalised (GRPO). The
-loss is REINFORCE's with those advantages, over every step of every episode.
+loss is REINFORCE's with those advantages, over every step of every episode. With
+``per_step`` (RLOO), each step's reward-to-go is scored against the other samples' at the same
+step instead, which suits envs that reward every step.
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ from typing import Any
 import gymnasium as gym
 import torch
 
-from agents.advantages import grpo_advantages, rloo_advantages
+from agents.advantages import (
+    grpo_advantages,
+    reward_to_go,
+    rloo_advantages,
+    rloo_step_advantages,
+)
 from agents.learner import Learner, LearnerConfig
 
 
@@ -25,11 +32,21 @@ class GroupConfig(LearnerConfig):
     method: str = field(default="rloo", metadata={"help": "'rloo' or 'grpo'"})
     k: int = field(default=4, metadata={"help": "episodes sampled per example"})
     examples_per_update: int = field(default=4, metadata={"help": "examples per update"})
+    per_step: bool = field(
+        default=False,
+        metadata={
+            "help": "rloo only: score each step's reward-to-go against the other samples' at "
+            "the same step (for envs with per-step rewards, e.g. NER's delta_f1), instead of "
+            "each episode's return against the others'"
+        },
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.method not in ("rloo", "grpo"):
             raise ValueError(f"method must be 'rloo' or 'grpo', got {self.method!r}")
+        if self.per_step and self.method != "rloo":
+            raise ValueError("per_step advantages are defined for method='rloo' only")
         if self.k < 2:
             raise ValueError(f"k must be >= 2 (a group needs other samples), got {self.k!r}")
         self.check_at_least_one("examples_per_update")
@@ -63,13 +80,19 @@ class GroupPolicyGradient(Learner):
         config = self.config
         rollout = self.collector.collect_episodes(self.groups, config.k)
         valid = rollout.valid
-        returns = (rollout.rewards * valid).sum(0)  # each sub-env played exactly one episode
-        advantage_fn = rloo_advantages if config.method == "rloo" else grpo_advantages
-        advantages = advantage_fn(returns.reshape(-1, config.k)).reshape(-1)
         steps, observations, infos, masks, actions = rollout.valid_samples()
         logprobs, entropy, _ = self.policy.evaluate_actions(observations, infos, actions, masks)
-        episode = torch.as_tensor(steps % self.collector.envs.num_envs)
-        step_advantages = advantages[episode].to(logprobs.device)
+        if config.per_step:  # the k sub-envs of a group start together: steps line up
+            to_go = reward_to_go(rollout.rewards * valid, rollout.dones)
+            shape = (len(to_go), self.groups, config.k)
+            advantages = rloo_step_advantages(to_go.reshape(shape), valid.reshape(shape))
+            step_advantages = advantages.reshape(-1)[torch.as_tensor(steps)]
+        else:  # each sub-env played exactly one episode: its return, against its group's
+            returns = (rollout.rewards * valid).sum(0)
+            advantage_fn = rloo_advantages if config.method == "rloo" else grpo_advantages
+            advantages = advantage_fn(returns.reshape(-1, config.k)).reshape(-1)
+            step_advantages = advantages[torch.as_tensor(steps % self.collector.envs.num_envs)]
+        step_advantages = step_advantages.to(logprobs.device)
         loss = -(logprobs * step_advantages).mean() - config.entropy_coef * entropy.mean()
         self.step(loss)
         self.updates_done += 1

@@ -66,3 +66,23 @@ def test_ppo_clipped_objective_by_hand() -> None:
     # ratio 1.5, A<0: min(-1.5, -1.2) -> -1.5;  ratio 0.5, A<0: min(-0.5, -0.8) -> -0.8
     expected = -(1.2 + 0.5 - 1.5 - 0.8) / 4
     assert ppo_clipped_loss(new, old, advantages, clip=0.2).item() == pytest.approx(expected)
+
+
+def test_rloo_step_advantages_by_hand() -> None:
+    from agents.advantages import rloo_step_advantages
+
+    # one example, k=3 samples, 3 steps; sample 2 ended after step 1
+    returns = torch.tensor([[[1.0, 0.5, 0.0]], [[0.5, 0.5, 2.0]], [[0.25, 0.0, 0.0]]])
+    valid = torch.tensor([[[True, True, True]], [[True, True, True]], [[True, True, False]]])
+    got = rloo_step_advantages(returns, valid)
+    expected = torch.tensor(
+        [
+            [[1.0 - 0.25, 0.5 - 0.5, 0.0 - 0.75]],
+            [[0.5 - 1.25, 0.5 - 1.25, 2.0 - 0.5]],
+            [[0.25 - 0.0, 0.0 - 0.25, 0.0]],  # the ended sample: no advantage, no say
+        ]
+    )
+    assert torch.allclose(got, expected)
+    # alone at a step: scored against nothing (its reward-to-go)
+    lone = rloo_step_advantages(torch.tensor([[[3.0, 1.0]]]), torch.tensor([[[True, False]]]))
+    assert torch.equal(lone, torch.tensor([[[3.0, 0.0]]]))

@@ -122,6 +122,21 @@ def test_group_learners_learn_the_tiny_task(method: str) -> None:
     assert evaluate(policy, "TextNER-v0", dataset=DATA)["f1"] >= 0.7
 
 
+def test_rloo_with_per_step_advantages_learns_the_tiny_task() -> None:
+    from agents.group_pg import GroupConfig, train_group
+
+    policy = make_policy()
+    envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="delta_f1")
+    config = GroupConfig(
+        k=4, examples_per_update=4, updates=40, learning_rate=3e-3, seed=2, per_step=True
+    )
+    log = train_group(policy, envs, config)
+    assert np.mean([r["return"] for r in log[-5:]]) > np.mean([r["return"] for r in log[:5]]) + 0.2
+    assert evaluate(policy, "TextNER-v0", dataset=DATA)["f1"] >= 0.7
+    with pytest.raises(ValueError, match="per_step advantages are defined for method='rloo'"):
+        GroupConfig(method="grpo", per_step=True)
+
+
 def test_group_config_errors() -> None:
     from agents.group_pg import GroupConfig, train_group
 
