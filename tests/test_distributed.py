@@ -79,9 +79,7 @@ def test_a_two_process_run_resumes_exactly(reports: dict[int, dict[str, Any]]) -
     assert whole["test"] == resumed["test"] and whole["env_steps"] == resumed["env_steps"]
 
 
-def test_a_checkpoint_resumes_only_with_its_number_of_processes(
-    reports: dict[int, dict[str, Any]], tmp_path: Path
-) -> None:
+def test_a_checkpoint_resumes_only_with_its_number_of_processes(tmp_path: Path) -> None:
     from agents.checkpoint import CheckpointError, load_checkpoint
 
     path = tmp_path / "checkpoint.pt"
