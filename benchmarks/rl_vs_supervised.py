@@ -28,13 +28,18 @@ from typing import Any
 
 NER: dict[str, dict[str, Any]] = {
     # learner -> RunConfig fields; all on the same backbone, PEFT method and budget. The RL
-    # learners play whole episodes (each sentence read once per update), 32 per update.
+    # learners play whole episodes (each sentence read once per update). The tag and value
+    # heads start from scratch and learn at 1e-2 (the adapter at 3e-4): in 300 s pilots on
+    # CoNLL (1 seed, validation F1) RLOO reached 0.716 / 0.731 / 0.633 with head rates of
+    # 3e-3 / 1e-2 / 3e-2, against 0.40 with one rate of 3e-4 and 0.55 with 1e-3 (an adapter
+    # rate of 1e-3 with heads at 1e-2 collapsed to all-O).
     "supervised": {"learner_config": {"epochs": 100, "batch_size": 32, "learning_rate": 1e-3}},
     "reinforce": {
         "env_kwargs": {"reward": "delta_f1"},
         "learner_config": {
             "whole_episodes": True,
             "learning_rate": 3e-4,
+            "head_learning_rate": 1e-2,
             "baseline": "value",
             "entropy_coef": 0.01,
         },
@@ -46,13 +51,19 @@ NER: dict[str, dict[str, Any]] = {
             "epochs": 2,
             "minibatches": 2,
             "learning_rate": 3e-4,
+            "head_learning_rate": 1e-2,
             "entropy_coef": 0.01,
         },
     },
     "rloo": {
         "env_kwargs": {"reward": "f1"},
-        "num_envs": 128,  # 32 sentences x k=4 samples per update
-        "learner_config": {"k": 4, "learning_rate": 3e-4},
+        "num_envs": 128,  # 16 sentences x k=8 samples per update
+        "learner_config": {
+            "k": 8,
+            "examples_per_update": 16,
+            "learning_rate": 3e-4,
+            "head_learning_rate": 1e-2,
+        },
     },
 }
 SST2: dict[str, dict[str, Any]] = {
