@@ -73,15 +73,13 @@ class PPO(Learner):
         samples = np.flatnonzero(rollout.valid.reshape(-1).numpy())
         episodes = episode_groups(samples, infos)
         approx_kl, epochs_run = 0.0, 0
-        # Data-parallel processes must take the same number of steps: all make exactly
-        # ``minibatches`` of them (an empty one joins the gradient average with zeros).
-        spread = self.distributed.enabled
         for _ in range(config.epochs):
             epochs_run += 1
-            for batch in minibatches(episodes, config.minibatches, self.shuffle, keep_empty=spread):
+            for batch in minibatches(episodes, config.minibatches, self.shuffle):
                 if batch.size == 0:
-                    if spread:
-                        self.step(None)
+                    # Every data-parallel process takes ``minibatches`` steps: an empty one
+                    # joins the gradient average with zeros (in one process: no step).
+                    self.step(None)
                     continue
                 logprobs, entropy, values = self.policy.evaluate_actions(
                     [observations[i] for i in batch],
@@ -129,23 +127,19 @@ def episode_groups(samples: np.ndarray, infos: list[dict[str, Any]]) -> list[np.
 
 
 def minibatches(
-    episodes: list[np.ndarray], count: int, rng: np.random.Generator, keep_empty: bool = False
+    episodes: list[np.ndarray], count: int, rng: np.random.Generator
 ) -> list[np.ndarray]:
-    """Shuffled minibatches of whole episodes.
+    """Exactly ``count`` shuffled minibatches of whole episodes (some empty if too few).
 
     A policy reads each episode's text once per forward pass (the encoder, or the prompt),
     so minibatches of whole episodes cost one read per episode per epoch, where minibatches
     of shuffled steps would re-read nearly every episode in every minibatch.
-
-    With fewer episodes than ``count`` there are fewer minibatches, unless ``keep_empty``:
-    then exactly ``count``, the last ones empty.
     """
     order = rng.permutation(len(episodes))
-    parts = np.array_split(order, max(1, min(count, len(episodes))))
-    batches = [np.concatenate([episodes[i] for i in part]) for part in parts if len(part)]
-    if keep_empty:
-        batches += [np.zeros(0, dtype=np.int64)] * (count - len(batches))
-    return batches
+    return [
+        np.concatenate([episodes[i] for i in part]) if len(part) else np.zeros(0, dtype=np.int64)
+        for part in np.array_split(order, count)
+    ]
 
 
 def train_ppo(

@@ -177,10 +177,11 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
     else:
         # With N data-parallel processes, num_envs and examples_per_update are global: each
         # process steps its share of them.
-        num_envs = processes.share(config.num_envs, "num_envs")
         if isinstance(settings, GroupConfig):
             groups = processes.share(settings.examples_per_update, "examples_per_update")
             num_envs = groups * settings.k
+        else:
+            num_envs = processes.share(config.num_envs, "num_envs")
         envs = gym.make_vec(config.env, num_envs=num_envs, split="train", **kwargs)
         if isinstance(settings, PPOConfig):
             learner = PPO(policy, envs, settings)
