@@ -18,6 +18,7 @@ import torch
 
 from agents.advantages import (
     grpo_advantages,
+    ppo_clipped_loss,
     reward_to_go,
     rloo_advantages,
     rloo_step_advantages,
@@ -41,8 +42,20 @@ class GroupConfig(LearnerConfig):
         },
     )
 
+    epochs: int = field(
+        default=1,
+        metadata={
+            "help": "gradient steps on each update's episodes; after the first, PPO's clipped "
+            "surrogate keeps the policy near the one that played them"
+        },
+    )
+    clip: float = field(default=0.2, metadata={"help": "ratio clipping (epochs > 1)"})
+
     def __post_init__(self) -> None:
         super().__post_init__()
+        self.check_at_least_one("epochs")
+        if not 0 < self.clip < 1:
+            raise ValueError(f"clip must be in (0, 1), got {self.clip!r}")
         if self.method not in ("rloo", "grpo"):
             raise ValueError(f"method must be 'rloo' or 'grpo', got {self.method!r}")
         if self.per_step and self.method != "rloo":
@@ -78,23 +91,34 @@ class GroupPolicyGradient(Learner):
     def update(self) -> dict[str, float]:
         """Sample k episodes on each of a few records; group advantages; one gradient step."""
         config = self.config
-        rollout = self.collector.collect_episodes(self.groups, config.k)
-        valid = rollout.valid
-        steps, observations, infos, masks, actions = rollout.valid_samples()
-        logprobs, entropy, _ = self.policy.evaluate_actions(observations, infos, actions, masks)
-        if config.per_step:  # the k sub-envs of a group start together: steps line up
-            to_go = reward_to_go(rollout.rewards * valid, rollout.dones)
-            shape = (len(to_go), self.groups, config.k)
-            advantages = rloo_step_advantages(to_go.reshape(shape), valid.reshape(shape))
-            step_advantages = advantages.reshape(-1)[torch.as_tensor(steps)]
-        else:  # each sub-env played exactly one episode: its return, against its group's
-            returns = (rollout.rewards * valid).sum(0)
-            advantage_fn = rloo_advantages if config.method == "rloo" else grpo_advantages
-            advantages = advantage_fn(returns.reshape(-1, config.k)).reshape(-1)
-            step_advantages = advantages[torch.as_tensor(steps % self.collector.envs.num_envs)]
-        step_advantages = step_advantages.to(logprobs.device)
-        loss = -(logprobs * step_advantages).mean() - config.entropy_coef * entropy.mean()
-        self.step(loss)
+        with self.reusing_acting_forward():
+            rollout = self.collector.collect_episodes(self.groups, config.k)
+            valid = rollout.valid
+            steps, observations, infos, masks, actions = rollout.valid_samples()
+            if config.per_step:  # the k sub-envs of a group start together: steps line up
+                to_go = reward_to_go(rollout.rewards * valid, rollout.dones)
+                shape = (len(to_go), self.groups, config.k)
+                advantages = rloo_step_advantages(to_go.reshape(shape), valid.reshape(shape))
+                step_advantages = advantages.reshape(-1)[torch.as_tensor(steps)]
+            else:  # each sub-env played exactly one episode: its return, against its group's
+                returns = (rollout.rewards * valid).sum(0)
+                advantage_fn = rloo_advantages if config.method == "rloo" else grpo_advantages
+                advantages = advantage_fn(returns.reshape(-1, config.k)).reshape(-1)
+                step_advantages = advantages[torch.as_tensor(steps % self.collector.envs.num_envs)]
+            old_logprobs = rollout.logprobs.reshape(-1)[torch.as_tensor(steps)]
+            for epoch in range(config.epochs):
+                logprobs, entropy, _ = self.policy.evaluate_actions(
+                    observations, infos, actions, masks
+                )
+                step_advantages = step_advantages.to(logprobs.device)
+                if epoch == 0:  # on-policy: the plain policy gradient
+                    policy_loss = -(logprobs * step_advantages).mean()
+                else:
+                    policy_loss = ppo_clipped_loss(
+                        logprobs, old_logprobs.to(logprobs.device), step_advantages, config.clip
+                    )
+                loss = policy_loss - config.entropy_coef * entropy.mean()
+                self.step(loss)
         self.updates_done += 1
         return self.rollout_log(rollout) | {
             "return": float((rollout.env_rewards * valid).sum(0).mean()),

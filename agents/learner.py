@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 import pickle
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,6 +156,15 @@ class Learner:
             "learning_rate": self.optimizer.param_groups[0]["lr"],
             "env_steps": self.env_steps,
         }
+
+    def reusing_acting_forward(self) -> AbstractContextManager[None]:
+        """A block around an update whose first gradient step follows its rollout.
+
+        That step then reuses acting's encoder passes, where the policy supports it (see
+        ``PeftPolicy.reusing_acting_forward``); elsewhere the block does nothing.
+        """
+        reuse = getattr(self.policy, "reusing_acting_forward", None)
+        return reuse() if reuse is not None else nullcontext()
 
     def collect(self) -> Any:
         """The next rollout: whole episodes or ``steps_per_update`` steps (RolloutConfig)."""

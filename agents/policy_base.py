@@ -90,6 +90,23 @@ class PeftPolicy(nn.Module, BaseAgent):
 
     # -- acting state and the reference policy -------------------------------------------------
 
+    @contextmanager
+    def reusing_acting_forward(self) -> Iterator[None]:
+        """Within: acting keeps the graph of its encoder passes for one ``evaluate_actions``.
+
+        A learner that takes its first gradient step with the policy that just played the
+        episodes (RLOO/GRPO, one update per rollout) would otherwise encode the same texts
+        twice: once without gradients to act, once with them for the loss. Policies that
+        support it record the grad-carrying encodings here and ``evaluate_actions`` uses them
+        up (a later call encodes again, as after an optimizer step it must); the others
+        ignore it. Leaving the block drops what was not used.
+        """
+        self._recorded: dict[Any, torch.Tensor] | None = {}
+        try:
+            yield
+        finally:
+            self._recorded = None
+
     def acting_state(self) -> dict[str, Any]:
         """The per-episode caches of acting (shallow copies), for checkpoints and evaluation."""
         return {name: dict(getattr(self, name)) for name in self.acting_caches}
@@ -122,11 +139,13 @@ class PeftPolicy(nn.Module, BaseAgent):
         own = self.acting_state()
         self.load_acting_state(store)
         peft_model = self._modules["transformer"]
+        recorded, self._recorded = getattr(self, "_recorded", None), None  # not the reference's
         try:
             with adapters_disabled(peft_model) as base:
                 self._modules["transformer"] = base
                 yield
         finally:
+            self._recorded = recorded
             self._modules["transformer"] = peft_model
             store.update({name: getattr(self, name) for name in self.acting_caches})
             self.load_acting_state(own)

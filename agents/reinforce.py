@@ -49,27 +49,30 @@ class Reinforce(Learner):
     def update(self) -> dict[str, float]:
         """One rollout, one gradient step."""
         config = self.config
-        rollout = self.collect()
-        bootstrap = rollout.last_values if config.baseline == "value" else None
-        returns = reward_to_go(rollout.rewards, rollout.dones, config.gamma, bootstrap)
-        index, observations, infos, masks, actions = rollout.valid_samples()
-        logprobs, entropy, values = self.policy.evaluate_actions(
-            observations, infos, actions, masks
-        )
-        returns = returns.reshape(-1)[index].to(logprobs.device)
-        if config.baseline == "value":
-            baseline = values.detach()
-            value_loss = (values - returns).pow(2).mean()
-        else:
-            baseline = torch.full_like(returns, self.running_mean)
-            value_loss = torch.zeros((), device=logprobs.device)
-            self.running_mean = config.baseline_momentum * self.running_mean + (
-                1 - config.baseline_momentum
-            ) * float(returns.mean())
-        advantages = returns - baseline
-        policy_loss = -(logprobs * advantages).mean()
-        loss = policy_loss - config.entropy_coef * entropy.mean() + config.value_coef * value_loss
-        self.step(loss)
+        with self.reusing_acting_forward():
+            rollout = self.collect()
+            bootstrap = rollout.last_values if config.baseline == "value" else None
+            returns = reward_to_go(rollout.rewards, rollout.dones, config.gamma, bootstrap)
+            index, observations, infos, masks, actions = rollout.valid_samples()
+            logprobs, entropy, values = self.policy.evaluate_actions(
+                observations, infos, actions, masks
+            )
+            returns = returns.reshape(-1)[index].to(logprobs.device)
+            if config.baseline == "value":
+                baseline = values.detach()
+                value_loss = (values - returns).pow(2).mean()
+            else:
+                baseline = torch.full_like(returns, self.running_mean)
+                value_loss = torch.zeros((), device=logprobs.device)
+                self.running_mean = config.baseline_momentum * self.running_mean + (
+                    1 - config.baseline_momentum
+                ) * float(returns.mean())
+            advantages = returns - baseline
+            policy_loss = -(logprobs * advantages).mean()
+            loss = (
+                policy_loss - config.entropy_coef * entropy.mean() + config.value_coef * value_loss
+            )
+            self.step(loss)
         self.updates_done += 1
         return self.rollout_log(rollout) | {
             "policy_loss": policy_loss.item(),

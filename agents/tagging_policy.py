@@ -147,7 +147,14 @@ class TaggingPolicy(PeftPolicy):
             rows: dict[tuple[str, ...], int] = {}
             for i in new:
                 rows.setdefault(tuple(infos[i]["words"]), len(rows))
-            states, _ = self.encode_words([list(words) for words in rows])
+            recorded = getattr(self, "_recorded", None)
+            if recorded is None:
+                states, _ = self.encode_words([list(words) for words in rows])
+            else:  # keep the graph for the learner (see reusing_acting_forward)
+                with torch.enable_grad():  # also for the rows: views made without it lose it
+                    states, _ = self.encode_words([list(words) for words in rows])
+                    recorded.update((words, states[row]) for words, row in rows.items())
+                states = states.detach()
             for i in new:
                 self._cache[i] = (infos[i], states[rows[tuple(infos[i]["words"])]])
         return self._scores([self._cache[i][1] for i in range(len(infos))], observations, masks)
@@ -162,15 +169,20 @@ class TaggingPolicy(PeftPolicy):
         """Log-probabilities, entropies and values of taken actions, with gradients.
 
         For learners: each distinct sentence among the samples is encoded once, in one
-        batch, whatever the number of its steps and of the episodes played on it.
+        batch, whatever the number of its steps and of the episodes played on it; or not at
+        all if acting just encoded them all (see :meth:`reusing_acting_forward`).
         """
-        rows: dict[tuple[str, ...], int] = {}
+        rows: dict[tuple[str, ...], Any] = {}
         for info in infos:
             rows.setdefault(tuple(info["words"]), len(rows))
-        states, _ = self.encode_words([list(words) for words in rows])
-        logits, values = self._scores(
-            [states[rows[tuple(i["words"])]] for i in infos], observations, masks
-        )
+        recorded = getattr(self, "_recorded", None) or {}
+        if all(words in recorded for words in rows):
+            rows = {words: recorded[words] for words in rows}
+            recorded.clear()  # one use: the next call follows an optimizer step
+        else:
+            states, _ = self.encode_words([list(words) for words in rows])
+            rows = {words: states[row] for words, row in rows.items()}
+        logits, values = self._scores([rows[tuple(i["words"])] for i in infos], observations, masks)
         distribution = torch.distributions.Categorical(logits=logits)
         actions = actions.to(logits.device)
         return distribution.log_prob(actions), distribution.entropy(), values

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -137,11 +139,72 @@ def test_rloo_with_per_step_advantages_learns_the_tiny_task() -> None:
         GroupConfig(method="grpo", per_step=True)
 
 
+def test_rloo_epochs_reuse_each_rollout_and_learn_the_tiny_task() -> None:
+    from agents.group_pg import GroupConfig, GroupPolicyGradient
+
+    policy = make_policy()
+    envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
+    config = GroupConfig(
+        k=4, examples_per_update=4, updates=25, learning_rate=3e-3, seed=2, epochs=3
+    )
+    learner = GroupPolicyGradient(policy, envs, config)
+    log = learner.learn()
+    # Three Adam steps per rollout, one rollout (16 episodes) per update.
+    steps = {int(state["step"]) for state in learner.optimizer.state.values()}
+    assert steps == {25 * 3}
+    assert learner.env_steps == sum(len(r.words) for r in TINY) * 4 * 25
+    assert np.mean([r["return"] for r in log[-5:]]) > np.mean([r["return"] for r in log[:5]]) + 0.5
+    assert evaluate(policy, "TextNER-v0", dataset=DATA)["f1"] >= 0.7
+
+
+@pytest.mark.parametrize(("peft", "kl_coef", "epochs"), [("none", 0.0, 1), ("lora", 0.1, 2)])
+def test_rloo_reuses_the_acting_forward_pass_exactly(
+    peft: str, kl_coef: float, epochs: int
+) -> None:
+    from agents.group_pg import GroupConfig, GroupPolicyGradient
+
+    def run(reuse: bool) -> tuple[list[torch.Tensor], int, list[dict[str, float]]]:
+        torch.manual_seed(0)
+        tags = gym.make("TextNER-v0", dataset=DATA).unwrapped.tag_names
+        policy = TaggingPolicy(tiny_backbone("encoder", hidden_size=32), tags, peft=peft)
+        if not reuse:  # what a policy without the feature does: encode again for the loss
+            policy.reusing_acting_forward = contextlib.nullcontext  # type: ignore[method-assign]
+        envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
+        config = GroupConfig(
+            k=4,
+            examples_per_update=4,
+            updates=3,
+            learning_rate=3e-3,
+            seed=2,
+            kl_coef=kl_coef,
+            epochs=epochs,
+        )
+        learner = GroupPolicyGradient(policy, envs, config)
+        calls = policy.encoder_calls
+        log = learner.learn()
+        return [p.detach().clone() for p in learner.parameters], policy.encoder_calls - calls, log
+
+    reused, reused_calls, reused_log = run(reuse=True)
+    again, again_calls, again_log = run(reuse=False)
+    assert all(torch.equal(a, b) for a, b in zip(reused, again))  # the same updates, exactly
+    assert [r["loss"] for r in reused_log] == [r["loss"] for r in again_log]
+    # Per update: one acting pass, one for the reference (with a KL penalty; never reused)
+    # and one per epoch, less the one reused.
+    passes = 1 + (kl_coef > 0) + epochs
+    assert again_calls == 3 * passes and reused_calls == 3 * (passes - 1)
+    if kl_coef:
+        assert any(r["kl"] != 0 for r in reused_log)
+
+
 def test_group_config_errors() -> None:
     from agents.group_pg import GroupConfig, train_group
 
     with pytest.raises(ValueError, match="k must be >= 2"):
         GroupConfig(k=1)
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        GroupConfig(epochs=0)
+    with pytest.raises(ValueError, match="clip must be in"):
+        GroupConfig(clip=0.0)
     envs = gym.make_vec("TextNER-v0", num_envs=6, dataset=DATA)
     with pytest.raises(ValueError, match="needs a vector env of 16 sub-envs, got 6"):
         train_group(make_policy(), envs, GroupConfig())
