@@ -32,7 +32,11 @@ NER: dict[str, dict[str, Any]] = {
     # heads start from scratch and learn at 1e-2 (the adapter at 3e-4): in 300 s pilots on
     # CoNLL (1 seed, validation F1) RLOO reached 0.716 / 0.731 / 0.633 with head rates of
     # 3e-3 / 1e-2 / 3e-2, against 0.40 with one rate of 3e-4 and 0.55 with 1e-3 (an adapter
-    # rate of 1e-3 with heads at 1e-2 collapsed to all-O).
+    # rate of 1e-3 with heads at 1e-2 collapsed to all-O). Also tried for RLOO at 300 s
+    # (validation F1 against 0.73-0.74 for these settings): GRPO 0.72, k=16 0.72, k=32 0.62,
+    # adapter 1e-4 0.71, a warm-up to 1e-3 0.61, a linear decay 0.72, 2 / 3 PPO epochs per
+    # rollout 0.72 / 0.66, 8 sentences per update 0.69, entropy 0.05 0.26, the previous tag
+    # as input 0.30, a tag head starting biased to O 0.37.
     "supervised": {"learner_config": {"epochs": 100, "batch_size": 32, "learning_rate": 1e-3}},
     "reinforce": {
         "env_kwargs": {"reward": "delta_f1"},
