@@ -53,6 +53,8 @@ class PeftPolicy(nn.Module, BaseAgent):
             backbone.model, self.peft_spec, causal=backbone.kind == "causal"
         )
         self.merged = False
+        # Grad-carrying encodings acting made for the learner (see reusing_acting_forward).
+        self._recorded: dict[Any, torch.Tensor] | None = None
 
     @property
     def device(self) -> torch.device:
@@ -101,7 +103,7 @@ class PeftPolicy(nn.Module, BaseAgent):
         up (a later call encodes again, as after an optimizer step it must); the others
         ignore it. Leaving the block drops what was not used.
         """
-        self._recorded: dict[Any, torch.Tensor] | None = {}
+        self._recorded = {}
         try:
             yield
         finally:
@@ -139,7 +141,7 @@ class PeftPolicy(nn.Module, BaseAgent):
         own = self.acting_state()
         self.load_acting_state(store)
         peft_model = self._modules["transformer"]
-        recorded, self._recorded = getattr(self, "_recorded", None), None  # not the reference's
+        recorded, self._recorded = self._recorded, None  # not the reference's
         try:
             with adapters_disabled(peft_model) as base:
                 self._modules["transformer"] = base

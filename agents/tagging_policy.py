@@ -147,7 +147,7 @@ class TaggingPolicy(PeftPolicy):
             rows: dict[tuple[str, ...], int] = {}
             for i in new:
                 rows.setdefault(tuple(infos[i]["words"]), len(rows))
-            recorded = getattr(self, "_recorded", None)
+            recorded = self._recorded
             if recorded is None:
                 states, _ = self.encode_words([list(words) for words in rows])
             else:  # keep the graph for the learner (see reusing_acting_forward)
@@ -172,17 +172,17 @@ class TaggingPolicy(PeftPolicy):
         batch, whatever the number of its steps and of the episodes played on it; or not at
         all if acting just encoded them all (see :meth:`reusing_acting_forward`).
         """
-        rows: dict[tuple[str, ...], Any] = {}
-        for info in infos:
-            rows.setdefault(tuple(info["words"]), len(rows))
-        recorded = getattr(self, "_recorded", None) or {}
-        if all(words in recorded for words in rows):
-            rows = {words: recorded[words] for words in rows}
+        sentences = list(dict.fromkeys(tuple(info["words"]) for info in infos))
+        recorded = self._recorded or {}
+        if all(words in recorded for words in sentences):
+            states_of = {words: recorded[words] for words in sentences}
             recorded.clear()  # one use: the next call follows an optimizer step
         else:
-            states, _ = self.encode_words([list(words) for words in rows])
-            rows = {words: states[row] for words, row in rows.items()}
-        logits, values = self._scores([rows[tuple(i["words"])] for i in infos], observations, masks)
+            states, _ = self.encode_words([list(words) for words in sentences])
+            states_of = dict(zip(sentences, states))
+        logits, values = self._scores(
+            [states_of[tuple(i["words"])] for i in infos], observations, masks
+        )
         distribution = torch.distributions.Categorical(logits=logits)
         actions = actions.to(logits.device)
         return distribution.log_prob(actions), distribution.entropy(), values
