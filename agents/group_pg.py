@@ -10,6 +10,7 @@ step instead, which suits envs that reward every step.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,15 @@ class GroupConfig(LearnerConfig):
         },
     )
     clip: float = field(default=0.2, metadata={"help": "ratio clipping (epochs > 1)"})
+    drop_zero_advantage: bool = field(
+        default=False,
+        metadata={
+            "help": "learn only from the steps whose advantage is not 0 (a group whose "
+            "samples all scored the same teaches nothing), so the gradient pass reads only "
+            "their texts and a larger examples_per_update costs little more: DAPO's dynamic "
+            "sampling"
+        },
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -91,40 +101,61 @@ class GroupPolicyGradient(Learner):
     def update(self) -> dict[str, float]:
         """Sample k episodes on each of a few records; group advantages; one gradient step."""
         config = self.config
-        with self.reusing_acting_forward():
+        # Acting's encoder passes serve the gradient step only if it reads the same texts.
+        reuse = nullcontext() if config.drop_zero_advantage else self.reusing_acting_forward()
+        with reuse:
             rollout = self.collector.collect_episodes(self.groups, config.k)
-            valid = rollout.valid
             steps, observations, infos, masks, actions = rollout.valid_samples()
-            if config.per_step:  # the k sub-envs of a group start together: steps line up
-                to_go = reward_to_go(rollout.rewards * valid, rollout.dones)
-                shape = (len(to_go), self.groups, config.k)
-                advantages = rloo_step_advantages(to_go.reshape(shape), valid.reshape(shape))
-                step_advantages = advantages.reshape(-1)[torch.as_tensor(steps)]
-            else:  # each sub-env played exactly one episode: its return, against its group's
-                returns = (rollout.rewards * valid).sum(0)
-                advantage_fn = rloo_advantages if config.method == "rloo" else grpo_advantages
-                advantages = advantage_fn(returns.reshape(-1, config.k)).reshape(-1)
-                step_advantages = advantages[torch.as_tensor(steps % self.collector.envs.num_envs)]
-            old_logprobs = rollout.logprobs.reshape(-1)[torch.as_tensor(steps)]
+            index = torch.as_tensor(steps)
+            advantages = self.advantages(rollout).reshape(-1)[index]
+            old_logprobs = rollout.logprobs.reshape(-1)[index]
+            if config.drop_zero_advantage:  # they add nothing to the loss; leave their texts out
+                keep = torch.nonzero(advantages != 0).flatten()
+                observations = [observations[i] for i in keep.tolist()]
+                infos = [infos[i] for i in keep.tolist()]
+                masks, actions = masks[keep.numpy()], actions[keep]
+                advantages, old_logprobs = advantages[keep], old_logprobs[keep]
+            log = {"learned_steps": len(actions) / max(1, len(steps))}
             for epoch in range(config.epochs):
+                if not len(actions):  # every sample of every group scored the same
+                    self.step(None)
+                    continue
                 logprobs, entropy, _ = self.policy.evaluate_actions(
                     observations, infos, actions, masks
                 )
-                step_advantages = step_advantages.to(logprobs.device)
+                advantages = advantages.to(logprobs.device)
                 if epoch == 0:  # on-policy: the plain policy gradient
-                    policy_loss = -(logprobs * step_advantages).mean()
+                    policy_loss = -(logprobs * advantages).mean()
                 else:
                     policy_loss = ppo_clipped_loss(
-                        logprobs, old_logprobs.to(logprobs.device), step_advantages, config.clip
+                        logprobs, old_logprobs.to(logprobs.device), advantages, config.clip
                     )
                 loss = policy_loss - config.entropy_coef * entropy.mean()
                 self.step(loss)
+                log |= {"loss": loss.item(), "entropy": entropy.mean().item()}
         self.updates_done += 1
-        return self.rollout_log(rollout) | {
-            "return": float((rollout.env_rewards * valid).sum(0).mean()),
-            "loss": loss.item(),
-            "entropy": entropy.mean().item(),
-        }
+        return (
+            self.rollout_log(rollout)
+            | log
+            | {
+                "return": float((rollout.env_rewards * rollout.valid).sum(0).mean()),
+            }
+        )
+
+    def advantages(self, rollout: Any) -> torch.Tensor:
+        """``(steps, envs)`` advantages of every step of the groups' episodes (0 if invalid)."""
+        config, valid = self.config, rollout.valid
+        if config.per_step:  # the k sub-envs of a group start together: steps line up
+            to_go = reward_to_go(rollout.rewards * valid, rollout.dones)
+            shape = (len(to_go), self.groups, config.k)
+            return rloo_step_advantages(to_go.reshape(shape), valid.reshape(shape)).reshape(
+                valid.shape
+            )
+        # Each sub-env played exactly one episode: its return, against its group's.
+        returns = (rollout.rewards * valid).sum(0)
+        advantage_fn = rloo_advantages if config.method == "rloo" else grpo_advantages
+        advantages = advantage_fn(returns.reshape(-1, config.k)).reshape(-1)
+        return advantages[None, :] * valid
 
 
 def train_group(

@@ -33,6 +33,11 @@ class TaggingPolicy(PeftPolicy):
             sentence start) to the word state before the heads.
         max_tokens: sub-word tokens per sentence the encoder reads; words past it get a zero
             state.
+        chunk_tokens: the encoder reads a batch in chunks of sentences of similar length, each
+            at most this many tokens with its padding (a sentence longer than it goes alone),
+            so it does not compute on the padding of short sentences next to long ones. None:
+            256 on CPU (twice as fast as one padded batch on CoNLL-2003, forward and
+            backward), 16384 on an accelerator; 0: one padded batch.
     """
 
     acting_caches = ("_cache",)
@@ -44,6 +49,7 @@ class TaggingPolicy(PeftPolicy):
         peft: PeftSpec | str = "lora",
         condition_on_previous_tag: bool = False,
         max_tokens: int = 256,
+        chunk_tokens: int | None = None,
     ) -> None:
         super().__init__()
         if backbone.kind != "encoder":
@@ -54,6 +60,9 @@ class TaggingPolicy(PeftPolicy):
         self.tag_names = tuple(tag_names)
         self.condition_on_previous_tag = condition_on_previous_tag
         self.max_tokens = max_tokens
+        if chunk_tokens is not None and chunk_tokens < 0:
+            raise ValueError(f"chunk_tokens must be >= 0 or None, got {chunk_tokens!r}")
+        self.chunk_tokens = chunk_tokens
         hidden = backbone.hidden_size
         n_tags = len(self.tag_names)
         self.previous_tag = nn.Embedding(n_tags + 1, hidden) if condition_on_previous_tag else None
@@ -65,43 +74,69 @@ class TaggingPolicy(PeftPolicy):
     # -- the one-shot path -------------------------------------------------------------------
 
     def encode_words(self, sentences: list[list[str]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run the encoder once on a batch of sentences.
+        """Run the encoder once on a batch of sentences (in chunks of similar length).
 
         Returns:
             ``(word_states, word_mask)``: ``(batch, max_words, hidden)`` first-sub-word states
             (zeros for words past ``max_tokens``) and a ``(batch, max_words)`` bool mask.
         """
         self.encoder_calls += 1
-        batch = self.tokenizer(
-            sentences,
-            is_split_into_words=True,
-            truncation=True,
-            max_length=self.max_tokens,
-            padding=True,
-            return_tensors="pt",
+        tokens = self.tokenizer(
+            sentences, is_split_into_words=True, truncation=True, max_length=self.max_tokens
         )
-        device = self.device
-        hidden = self.transformer(
-            input_ids=batch["input_ids"].to(device),
-            attention_mask=batch["attention_mask"].to(device),
-        ).last_hidden_state
-        hidden = hidden[:, -batch["input_ids"].shape[1] :]  # drop prompt-tuning virtual tokens
+        rows = [(ids, tokens.word_ids(i)) for i, ids in enumerate(tokens["input_ids"])]
+        states: list[torch.Tensor] = [torch.empty(0)] * len(sentences)
+        for chunk in self._chunks([len(ids) for ids, _ in rows]):
+            chunk_states = self._first_subword_states([rows[i] for i in chunk])
+            for i, row_states in zip(chunk, chunk_states):
+                states[i] = row_states[: len(sentences[i])]
         max_words = max(len(s) for s in sentences)
-        first = torch.full(
-            (len(sentences), max_words), -1, dtype=torch.long
-        )  # CPU, filled by loops
-        for row in range(len(sentences)):
-            for token, word in enumerate(batch.word_ids(row)):
+        word_states = nn.utils.rnn.pad_sequence(states, batch_first=True)
+        word_states = nn.functional.pad(word_states, (0, 0, 0, max_words - word_states.shape[1]))
+        words = torch.tensor([len(s) for s in sentences])
+        word_mask = torch.arange(max_words)[None, :] < words[:, None]
+        return word_states, word_mask.to(self.device)
+
+    def _chunks(self, lengths: list[int]) -> list[list[int]]:
+        """Indices of ``lengths`` in chunks of similar length within the token budget."""
+        budget = self.chunk_tokens
+        if budget is None:
+            budget = 256 if self.device.type == "cpu" else 16384
+        if budget == 0:
+            return [list(range(len(lengths)))]
+        chunks: list[list[int]] = [[]]
+        for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+            if chunks[-1] and (len(chunks[-1]) + 1) * lengths[i] > budget:
+                chunks.append([])
+            chunks[-1].append(i)
+        return chunks
+
+    def _first_subword_states(self, rows: list[tuple[list[int], list[int | None]]]) -> torch.Tensor:
+        """``(rows, max_words, hidden)``: each word's first sub-word state (0 if cut off).
+
+        ``rows`` are each sentence's token ids and the word of each token (None: special).
+        """
+        width = max(len(ids) for ids, _ in rows)
+        input_ids = torch.full((len(rows), width), self.tokenizer.pad_token_id or 0)
+        attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
+        max_words = 1 + max((w for _, words in rows for w in words if w is not None), default=0)
+        first = torch.full((len(rows), max_words), -1, dtype=torch.long)  # CPU, filled by loops
+        for row, (ids, words) in enumerate(rows):
+            start = width - len(ids) if self.tokenizer.padding_side == "left" else 0
+            input_ids[row, start : start + len(ids)] = torch.tensor(ids)
+            attention_mask[row, start : start + len(ids)] = 1
+            for token, word in enumerate(words, start):
                 if word is not None and first[row, word] < 0:
                     first[row, word] = token
+        device = self.device
+        hidden = self.transformer(
+            input_ids=input_ids.to(device), attention_mask=attention_mask.to(device)
+        ).last_hidden_state
+        hidden = hidden[:, -width:]  # drop prompt-tuning virtual tokens
         gathered = hidden.gather(
             1, first.clamp(min=0).to(device)[..., None].expand(-1, -1, hidden.shape[-1])
         )
-        found = (first >= 0).to(device)
-        word_states = gathered * found[..., None]
-        lengths = torch.tensor([len(s) for s in sentences])
-        word_mask = (torch.arange(max_words)[None, :] < lengths[:, None]).to(device)
-        return word_states, word_mask
+        return gathered * (first >= 0).to(device)[..., None]
 
     def heads(
         self, word_states: torch.Tensor, previous_tags: torch.Tensor | None = None
@@ -251,6 +286,7 @@ class TaggingPolicy(PeftPolicy):
             "tag_names": list(self.tag_names),
             "condition_on_previous_tag": self.condition_on_previous_tag,
             "max_tokens": self.max_tokens,
+            "chunk_tokens": self.chunk_tokens,
         }
 
 

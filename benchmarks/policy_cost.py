@@ -3,6 +3,9 @@
 * Acting over N sentences of TextNER-v0 (one episode each, greedy): the cached policy (the
   encoder runs once per sentence) against a naive one that re-encodes the sentence at every
   step. Same weights, so the same actions; the figures are encoder forward calls and wall time.
+* Encoding random batches of 32 sentences (the supervised batch), forward and forward +
+  backward: chunks of similar length (``chunk_tokens``, the default) against one padded batch
+  (``chunk_tokens=0``). Same weights, so the same states; the figure is wall time.
 * Memory of a policy plus its KL reference: the reference as the same model with adapters
   disabled (shared weights) against a separate copy of the backbone, counted as the bytes of
   the distinct tensors both hold.
@@ -53,6 +56,17 @@ def act_over(policy: TaggingPolicy, env: gym.Env, sentences: int) -> tuple[int, 
     return policy.encoder_calls - calls, time.perf_counter() - start, actions
 
 
+def encode_batches(policy: TaggingPolicy, batches: list[list[list[str]]], grad: bool) -> float:
+    """Seconds to encode ``batches`` (and back-propagate through them with ``grad``)."""
+    start = time.perf_counter()
+    for batch in batches:
+        with torch.set_grad_enabled(grad):
+            states, _ = policy.encode_words(batch)
+            if grad:
+                states.square().sum().backward()
+    return time.perf_counter() - start
+
+
 def tensor_bytes(*modules: torch.nn.Module) -> int:
     """Bytes of the distinct tensor storages the modules hold (shared weights count once)."""
     seen: dict[int, int] = {}
@@ -95,6 +109,19 @@ def main() -> None:
     print(f"{'policy':<8} {'encoder calls':>14} {'seconds':>9}")
     print(f"{'cached':<8} {cached_calls:>14,} {cached_time:>9.1f}")
     print(f"{'naive':<8} {naive_calls:>14,} {naive_time:>9.1f}")
+
+    rng = np.random.default_rng(0)
+    corpus = [list(s.words) for s in env.unwrapped.corpus.sentences]
+    batches = [[corpus[i] for i in rng.choice(len(corpus), 32)] for _ in range(20)]
+    one_batch = TaggingPolicy(load_backbone(args.backbone), tag_names, args.peft, chunk_tokens=0)
+    one_batch.load_state_dict(cached.state_dict())
+    print(f"\nencoding {len(batches)} random batches of 32 sentences, seconds")
+    print(f"{'pass':<20} {'chunked':>8} {'one batch':>10} {'ratio':>6}")
+    for grad in (False, True):
+        chunked_time = encode_batches(cached, batches, grad)
+        one_time = encode_batches(one_batch, batches, grad)
+        name = "forward + backward" if grad else "forward"
+        print(f"{name:<20} {chunked_time:>8.1f} {one_time:>10.1f} {one_time / chunked_time:>5.2f}x")
 
     backbone_only = tensor_bytes(load_backbone(args.backbone).model)
     with adapters_disabled(cached.transformer) as reference:

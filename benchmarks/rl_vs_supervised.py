@@ -36,7 +36,12 @@ NER: dict[str, dict[str, Any]] = {
     # (validation F1 against 0.73-0.74 for these settings): GRPO 0.72, k=16 0.72, k=32 0.62,
     # adapter 1e-4 0.71, a warm-up to 1e-3 0.61, a linear decay 0.72, 2 / 3 PPO epochs per
     # rollout 0.72 / 0.66, 8 sentences per update 0.69, entropy 0.05 0.26, the previous tag
-    # as input 0.30, a tag head starting biased to O 0.37.
+    # as input 0.30, a tag head starting biased to O 0.37. After 200 updates 85% of the
+    # groups play 8 identical episodes, so RLOO now drops zero-advantage steps and acts on
+    # more sentences per update (validation F1, chunked encoder, supervised 0.87): 32 / 64 /
+    # 96 / 128 sentences 0.77 / 0.80 / 0.77 / 0.78; 64 with the adapter at 5e-4 0.79;
+    # 128 x k=4 0.77; per-step delta_f1 advantages 0.74; sampling at temperature 1.5 0.73
+    # (without the drop), 5% uniform exploration 0.31, entropy 0.005 0.73.
     "supervised": {"learner_config": {"epochs": 100, "batch_size": 32, "learning_rate": 1e-3}},
     "reinforce": {
         "env_kwargs": {"reward": "delta_f1"},
@@ -61,10 +66,11 @@ NER: dict[str, dict[str, Any]] = {
     },
     "rloo": {
         "env_kwargs": {"reward": "f1"},
-        "num_envs": 128,  # 16 sentences x k=8 samples per update
+        "num_envs": 512,  # 64 sentences x k=8 samples per update
         "learner_config": {
             "k": 8,
-            "examples_per_update": 16,
+            "examples_per_update": 64,
+            "drop_zero_advantage": True,
             "learning_rate": 3e-4,
             "head_learning_rate": 1e-2,
         },

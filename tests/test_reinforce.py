@@ -196,6 +196,59 @@ def test_rloo_reuses_the_acting_forward_pass_exactly(
         assert any(r["kl"] != 0 for r in reused_log)
 
 
+def test_rloo_drops_zero_advantage_steps_from_the_gradient_pass() -> None:
+    from agents.group_pg import GroupConfig, GroupPolicyGradient
+
+    def first_update(drop: bool) -> tuple[dict[str, float], list[int]]:
+        policy = make_policy()
+        envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
+        config = GroupConfig(k=4, examples_per_update=4, learning_rate=3e-3, seed=3)
+        config.drop_zero_advantage = drop
+        learner = GroupPolicyGradient(policy, envs, config)
+        encoded: list[int] = []
+        encode = policy.encode_words
+        policy.encode_words = lambda sentences: encoded.append(len(sentences)) or encode(sentences)  # type: ignore[method-assign]
+        return learner.update(), encoded
+
+    kept, kept_encoded = first_update(drop=True)
+    every, every_encoded = first_update(drop=False)
+    # A random tagger often scores 0 on every sample of a group: those steps teach nothing.
+    assert 0 < kept["learned_steps"] < 1 and every["learned_steps"] == 1
+    assert kept["return"] == every["return"]  # the same rollout
+    # The same policy-gradient sum over fewer steps: the mean scales by the fraction kept.
+    assert kept["loss"] * kept["learned_steps"] == pytest.approx(every["loss"], rel=1e-5)
+    # Acting reads the 4 texts; the gradient pass only the texts of groups that differed.
+    assert every_encoded == [4] and kept_encoded[0] == 4
+    assert len(kept_encoded) == 2 and 0 < kept_encoded[1] < 4
+
+
+def test_rloo_with_nothing_to_learn_still_steps_and_learns_the_tiny_task() -> None:
+    from agents.group_pg import GroupConfig, GroupPolicyGradient
+
+    policy = make_policy()
+    envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
+    config = GroupConfig(
+        k=4,
+        examples_per_update=4,
+        updates=40,
+        learning_rate=3e-3,
+        seed=2,
+        drop_zero_advantage=True,
+    )
+    learner = GroupPolicyGradient(policy, envs, config)
+    advantages = learner.advantages
+    learner.advantages = lambda rollout: advantages(rollout) * 0  # type: ignore[method-assign]
+    calls, before = policy.encoder_calls, [p.detach().clone() for p in learner.parameters]
+    row = learner.update()
+    assert row["learned_steps"] == 0 and "loss" not in row
+    assert policy.encoder_calls == calls + 1  # acting only
+    assert all(torch.equal(a, b) for a, b in zip(before, learner.parameters))
+    del learner.advantages
+    log = learner.learn()
+    assert np.mean([r["return"] for r in log[-5:]]) > np.mean([r["return"] for r in log[:5]]) + 0.2
+    assert evaluate(policy, "TextNER-v0", dataset=DATA)["f1"] >= 0.7
+
+
 def test_group_config_errors() -> None:
     from agents.group_pg import GroupConfig, train_group
 

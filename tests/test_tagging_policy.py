@@ -165,3 +165,46 @@ def test_trainable_parameter_report() -> None:
         p.numel() for n, p in policy.named_parameters() if not n.startswith("transformer.")
     )
     assert head_params < trainable < total / 2
+
+
+@pytest.mark.parametrize("peft", ["lora", "prompt_tuning"])
+def test_chunked_encoding_equals_one_padded_batch(peft: str) -> None:
+    policy = make_policy(peft)
+    train_a_little(policy)
+    corpus = gym.make("TextNER-v0").unwrapped.corpus.sentences
+    sentences = [list(s.words) for s in corpus[:12]]
+    sentences[3] = sentences[3] * 6  # a long sentence next to short ones
+    lengths = [len(policy.tokenizer(s, is_split_into_words=True)["input_ids"]) for s in sentences]
+    policy.chunk_tokens = 2 * max(lengths)  # several chunks; the longest alone or in a pair
+    assert 2 < len(policy._chunks(lengths)) < len(sentences)
+    policy.zero_grad()
+    chunked, chunked_mask = policy.encode_words(sentences)
+    (chunked.square().sum()).backward()
+    chunked_grads = [p.grad.clone() for p in policy.parameters() if p.grad is not None]
+    policy.zero_grad()
+    policy.chunk_tokens = 0
+    assert len(policy._chunks(lengths)) == 1
+    whole, whole_mask = policy.encode_words(sentences)
+    (whole.square().sum()).backward()
+    whole_grads = [p.grad for p in policy.parameters() if p.grad is not None]
+    assert torch.equal(chunked_mask, whole_mask)
+    assert chunked.shape == whole.shape == (12, max(map(len, sentences)), whole.shape[-1])
+    assert torch.allclose(chunked, whole, atol=1e-5)
+    assert len(chunked_grads) == len(whole_grads) > 0
+    for a, b in zip(chunked_grads, whole_grads):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_words_past_max_tokens_get_zero_states_in_any_chunk() -> None:
+    policy = make_policy(max_tokens=8, chunk_tokens=16)
+    sentences = [["a"] * 20, ["b", "c"], ["d"] * 3]
+    states, mask = policy.encode_words(sentences)
+    assert states.shape[:2] == mask.shape == (3, 20)
+    assert mask.sum(1).tolist() == [20, 2, 3]
+    cut = policy.tokenizer(sentences[0], is_split_into_words=True, truncation=True, max_length=8)
+    fit = len({w for w in cut.word_ids() if w is not None})
+    assert 0 < fit < 20
+    assert states[0, :fit].abs().sum(-1).gt(0).all()
+    assert states[0, fit:].abs().sum() == 0
+    with pytest.raises(ValueError, match="chunk_tokens"):
+        make_policy(chunk_tokens=-1)
