@@ -5,7 +5,10 @@ on each, plays every episode to its end (the rollout core's ``collect_groups``),
 each episode's return against its group: leave-one-out (RLOO) or group-normalised (GRPO). The
 loss is REINFORCE's with those advantages, over every step of every episode. With
 ``per_step`` (RLOO), each step's reward-to-go is scored against the other samples' at the same
-step instead, which suits envs that reward every step.
+step instead, which suits envs that reward every step. With ``drop_zero_advantage`` the
+gradient pass leaves out the steps whose advantage is 0 (DAPO's dynamic sampling): a
+confident policy plays k identical episodes on most examples, which teach nothing, so acting
+on many examples and learning from the few that differ costs little more than acting on few.
 """
 
 from __future__ import annotations
@@ -134,13 +137,8 @@ class GroupPolicyGradient(Learner):
                 self.step(loss)
                 log |= {"loss": loss.item(), "entropy": entropy.mean().item()}
         self.updates_done += 1
-        return (
-            self.rollout_log(rollout)
-            | log
-            | {
-                "return": float((rollout.env_rewards * rollout.valid).sum(0).mean()),
-            }
-        )
+        log["return"] = float((rollout.env_rewards * rollout.valid).sum(0).mean())
+        return self.rollout_log(rollout) | log
 
     def advantages(self, rollout: Any) -> torch.Tensor:
         """``(steps, envs)`` advantages of every step of the groups' episodes (0 if invalid)."""
