@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -30,6 +31,15 @@ def make_policy() -> TaggingPolicy:
     torch.manual_seed(0)
     tags = gym.make("TextNER-v0", dataset=DATA).unwrapped.tag_names
     return TaggingPolicy(tiny_backbone("encoder", hidden_size=32), tags, peft="none")
+
+
+def group_learner(policy: TaggingPolicy, **config: object) -> Any:
+    """RLOO on 4 tiny sentences x k=4 with the F1 reward; ``config`` overrides GroupConfig."""
+    from agents.group_pg import GroupConfig, GroupPolicyGradient
+
+    envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
+    settings = {"k": 4, "examples_per_update": 4, "learning_rate": 3e-3, "seed": 2} | config
+    return GroupPolicyGradient(policy, envs, GroupConfig(**settings))  # type: ignore[arg-type]
 
 
 def test_rollout_marks_autoreset_steps_and_tracks_episodes() -> None:
@@ -161,25 +171,13 @@ def test_rloo_epochs_reuse_each_rollout_and_learn_the_tiny_task() -> None:
 def test_rloo_reuses_the_acting_forward_pass_exactly(
     peft: str, kl_coef: float, epochs: int
 ) -> None:
-    from agents.group_pg import GroupConfig, GroupPolicyGradient
-
     def run(reuse: bool) -> tuple[list[torch.Tensor], int, list[dict[str, float]]]:
         torch.manual_seed(0)
         tags = gym.make("TextNER-v0", dataset=DATA).unwrapped.tag_names
         policy = TaggingPolicy(tiny_backbone("encoder", hidden_size=32), tags, peft=peft)
         if not reuse:  # what a policy without the feature does: encode again for the loss
             policy.reusing_acting_forward = contextlib.nullcontext  # type: ignore[method-assign]
-        envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
-        config = GroupConfig(
-            k=4,
-            examples_per_update=4,
-            updates=3,
-            learning_rate=3e-3,
-            seed=2,
-            kl_coef=kl_coef,
-            epochs=epochs,
-        )
-        learner = GroupPolicyGradient(policy, envs, config)
+        learner = group_learner(policy, updates=3, kl_coef=kl_coef, epochs=epochs)
         calls = policy.encoder_calls
         log = learner.learn()
         return [p.detach().clone() for p in learner.parameters], policy.encoder_calls - calls, log
@@ -197,14 +195,9 @@ def test_rloo_reuses_the_acting_forward_pass_exactly(
 
 
 def test_rloo_drops_zero_advantage_steps_from_the_gradient_pass() -> None:
-    from agents.group_pg import GroupConfig, GroupPolicyGradient
-
     def first_update(drop: bool) -> tuple[dict[str, float], list[int]]:
         policy = make_policy()
-        envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
-        config = GroupConfig(k=4, examples_per_update=4, learning_rate=3e-3, seed=3)
-        config.drop_zero_advantage = drop
-        learner = GroupPolicyGradient(policy, envs, config)
+        learner = group_learner(policy, seed=3, drop_zero_advantage=drop)
         encoded: list[int] = []
         encode = policy.encode_words
         policy.encode_words = lambda sentences: encoded.append(len(sentences)) or encode(sentences)  # type: ignore[method-assign]
@@ -223,19 +216,8 @@ def test_rloo_drops_zero_advantage_steps_from_the_gradient_pass() -> None:
 
 
 def test_rloo_with_nothing_to_learn_still_steps_and_learns_the_tiny_task() -> None:
-    from agents.group_pg import GroupConfig, GroupPolicyGradient
-
     policy = make_policy()
-    envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
-    config = GroupConfig(
-        k=4,
-        examples_per_update=4,
-        updates=40,
-        learning_rate=3e-3,
-        seed=2,
-        drop_zero_advantage=True,
-    )
-    learner = GroupPolicyGradient(policy, envs, config)
+    learner = group_learner(policy, updates=40, drop_zero_advantage=True)
     advantages = learner.advantages
     learner.advantages = lambda rollout: advantages(rollout) * 0  # type: ignore[method-assign]
     calls, before = policy.encoder_calls, [p.detach().clone() for p in learner.parameters]
