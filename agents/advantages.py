@@ -132,3 +132,25 @@ def ppo_clipped_loss(
     ratio = (logprobs - old_logprobs).exp()
     clipped = ratio.clamp(1.0 - clip, 1.0 + clip)
     return -torch.minimum(ratio * advantages, clipped * advantages).mean()
+
+
+def exploration_weights(
+    logprobs: torch.Tensor, behaviour_logprobs: torch.Tensor, advantages: torch.Tensor
+) -> torch.Tensor:
+    """Per-step weights of advantages earned by actions sampled off the policy.
+
+    Where the advantage is negative: ``min(1, pi(a) / q(a))`` (the policy over the
+    distribution the action was drawn from); elsewhere 1. An explored action that did worse
+    than its group is importance-weighted, so the policy is not pushed off actions it seldom
+    takes as if it had chosen them; one that did better keeps its whole advantage, as in
+    self-imitation learning (Oh et al. 2018), which learns from returns above the baseline.
+    A step every sample of a group took alike keeps weight 1 whatever its sign, so the
+    group's leave-one-out advantages still cancel on it.
+
+    Args:
+        logprobs: ``log pi(a)`` of the sampled actions.
+        behaviour_logprobs: ``log q(a)``, same shape.
+        advantages: same shape.
+    """
+    ratio = (logprobs - behaviour_logprobs).exp()
+    return torch.where(advantages < 0, ratio.clamp(max=1.0), torch.ones_like(ratio))

@@ -9,6 +9,9 @@ step instead, which suits envs that reward every step. With ``drop_zero_advantag
 gradient pass leaves out the steps whose advantage is 0 (DAPO's dynamic sampling): a
 confident policy plays k identical episodes on most examples, which teach nothing, so acting
 on many examples and learning from the few that differ costs little more than acting on few.
+With ``explore`` the samples take a uniformly drawn valid action at some steps, so a group
+can find what its policy would seldom sample; see :func:`agents.advantages.exploration_weights`
+for how those steps' advantages are weighed.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import gymnasium as gym
 import torch
 
 from agents.advantages import (
+    exploration_weights,
     grpo_advantages,
     ppo_clipped_loss,
     reward_to_go,
@@ -63,6 +67,15 @@ class GroupConfig(LearnerConfig):
             "sampling"
         },
     )
+    explore: float = field(
+        default=0.0,
+        metadata={
+            "help": "probability that a sample takes a uniformly drawn valid action at a "
+            "step instead of the policy's; an explored action that did worse than its group "
+            "is importance-weighted (pi/q, at most 1), one that did better keeps its whole "
+            "advantage"
+        },
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -71,6 +84,8 @@ class GroupConfig(LearnerConfig):
             raise ValueError(f"clip must be in (0, 1), got {self.clip!r}")
         if self.method not in ("rloo", "grpo"):
             raise ValueError(f"method must be 'rloo' or 'grpo', got {self.method!r}")
+        if not 0 <= self.explore < 1:
+            raise ValueError(f"explore must be in [0, 1), got {self.explore!r}")
         if self.per_step and self.method != "rloo":
             raise ValueError("per_step advantages are defined for method='rloo' only")
         if self.k < 2:
@@ -99,7 +114,7 @@ class GroupPolicyGradient(Learner):
                 f"{config.method} with {self.groups} examples x k={config.k} "
                 f"needs a vector env of {n} sub-envs, got {envs.num_envs}"
             )
-        self.collector = self.make_collector(envs)
+        self.collector = self.make_collector(envs, explore=config.explore)
 
     def update(self) -> dict[str, float]:
         """Sample k episodes on each of a few records; group advantages; one gradient step."""
@@ -112,6 +127,11 @@ class GroupPolicyGradient(Learner):
             index = torch.as_tensor(steps)
             advantages = self.advantages(rollout).reshape(-1)[index]
             old_logprobs = rollout.logprobs.reshape(-1)[index]
+            if config.explore:
+                behaviour_logprobs = rollout.behaviour_logprobs.reshape(-1)[index]
+                advantages = advantages * exploration_weights(
+                    old_logprobs, behaviour_logprobs, advantages
+                )
             if config.drop_zero_advantage:  # they add nothing to the loss; leave their texts out
                 keep = torch.nonzero(advantages != 0).flatten()
                 observations = [observations[i] for i in keep.tolist()]

@@ -113,12 +113,12 @@ class Learner:
         )
         self.updates_done = 0
 
-    def make_collector(self, envs: Any) -> RolloutCollector:
+    def make_collector(self, envs: Any, explore: float = 0.0) -> RolloutCollector:
         """The rollout core on ``envs``, seeded, with the config's KL penalty."""
         config = self.config
         kl = KLController(config.kl_coef, config.kl_target, config.kl_horizon)
         seed = self.distributed.seed(config.seed)  # one episode stream per process
-        return RolloutCollector(envs, self.policy, seed=seed, kl=kl)
+        return RolloutCollector(envs, self.policy, seed=seed, kl=kl, explore=explore)
 
     @property
     def env_steps(self) -> int:

@@ -12,6 +12,10 @@ log-probabilities, values and rewards per step. Vector envs autoreset on the ste
 episode ends (Gymnasium's ``NEXT_STEP`` mode): that step's action is ignored, so it is marked
 invalid and learners leave it out.
 
+With ``explore=eps`` the collector samples from the mix ``(1 - eps) * pi + eps * uniform``
+over the valid actions instead, and records each action's log-probability under that mix
+too (``Rollout.behaviour_logprobs``), for the learner to weigh.
+
 With a KL controller (see :mod:`agents.kl`), each valid step's reward becomes the env's
 reward minus ``coef * (log pi(a|s) - log pi_ref(a|s))``, the reference being the policy with
 its adapters disabled (``policy.reference_step_logits``); ``Rollout.env_rewards`` keeps the
@@ -43,6 +47,8 @@ class Rollout:
         actions, logprobs, values, rewards: what was done, its log-probability under the
             acting policy, the critic's value, and the reward to learn from (the env's,
             minus the KL penalty if there is one).
+        behaviour_logprobs: the action's log-probability under the distribution it was
+            sampled from: ``logprobs`` itself unless the collector explores.
         env_rewards: the env's rewards.
         kl: ``log pi - log pi_ref`` of the taken actions (zeros without a KL penalty).
         dones: the episode ended at this step (terminated or truncated).
@@ -55,6 +61,7 @@ class Rollout:
     masks: np.ndarray
     actions: torch.Tensor
     logprobs: torch.Tensor
+    behaviour_logprobs: torch.Tensor
     values: torch.Tensor
     rewards: torch.Tensor
     env_rewards: torch.Tensor
@@ -97,6 +104,8 @@ class RolloutCollector:
         policy: a policy with ``step_outputs`` (see the module docstring).
         seed: seeds the env reset and the action sampling.
         kl: the KL penalty's controller, or None for no penalty.
+        explore: the probability of each step's action being drawn uniformly from the valid
+            actions instead of from the policy (0: on-policy).
     """
 
     FIELDS = (
@@ -105,6 +114,7 @@ class RolloutCollector:
         "masks",
         "actions",
         "logprobs",
+        "behaviour_logprobs",
         "values",
         "env_rewards",
         "kl",
@@ -118,8 +128,11 @@ class RolloutCollector:
         policy: Any,
         seed: int = 0,
         kl: KLController | None = None,
+        explore: float = 0.0,
     ) -> None:
-        self.envs, self.policy, self.kl = envs, policy, kl
+        if not 0 <= explore < 1:
+            raise ValueError(f"explore must be in [0, 1), got {explore!r}")
+        self.envs, self.policy, self.kl, self.explore = envs, policy, kl, explore
         if kl is not None and kl.coef > 0 and not hasattr(policy, "reference_step_logits"):
             raise ValueError(f"a KL penalty needs a policy with reference_step_logits: {policy}")
         self.generator = torch.Generator().manual_seed(seed)
@@ -203,8 +216,15 @@ class RolloutCollector:
         with torch.no_grad():
             logits, values = self.policy.step_outputs(observations, self.episode_infos, masks)
         distribution = torch.distributions.Categorical(logits=logits.float().cpu())
-        actions = torch.multinomial(distribution.probs, 1, generator=self.generator)[:, 0]
+        behaviour = distribution.probs
+        if self.explore:
+            exploring = self.exploring_distribution(behaviour, masks)
+            behaviour = (1 - self.explore) * behaviour + self.explore * exploring
+        actions = torch.multinomial(behaviour, 1, generator=self.generator)[:, 0]
         logprobs = distribution.log_prob(actions)
+        behaviour_logprobs = (
+            behaviour.gather(1, actions[:, None])[:, 0].log() if self.explore else logprobs
+        )
         valid = ~self.waiting if active is None else active & ~self.waiting
         kl = torch.zeros(n)
         if self.kl is not None and self.kl.coef > 0:
@@ -221,6 +241,7 @@ class RolloutCollector:
         record["masks"].append(masks)
         record["actions"].append(actions)
         record["logprobs"].append(logprobs)
+        record["behaviour_logprobs"].append(behaviour_logprobs)
         record["values"].append(values.float().cpu())
         record["valid"].append(torch.as_tensor(valid))
         record["kl"].append(kl)
@@ -241,6 +262,15 @@ class RolloutCollector:
         self.env_steps += int(valid.sum())  # real transitions only
         return dones
 
+    def exploring_distribution(self, probs: torch.Tensor, masks: np.ndarray) -> torch.Tensor:
+        """``(envs, n_actions)``: what an exploring step draws from, given the policy's ``probs``.
+
+        Uniform over the valid actions; a subclass may override it (e.g. to favour the
+        policy's runner-up actions), as long as it gives no mass to invalid ones.
+        """
+        valid_actions = torch.as_tensor(masks, dtype=probs.dtype)
+        return valid_actions / valid_actions.sum(-1, keepdim=True)
+
     def _rollout(self, record: dict[str, list[Any]], last_values: torch.Tensor) -> Rollout:
         stack = torch.stack
         valid, kl, env_rewards = (
@@ -258,6 +288,7 @@ class RolloutCollector:
             masks=np.stack(record["masks"]),
             actions=stack(record["actions"]),
             logprobs=stack(record["logprobs"]),
+            behaviour_logprobs=stack(record["behaviour_logprobs"]),
             values=stack(record["values"]),
             rewards=rewards,
             env_rewards=env_rewards,
@@ -276,6 +307,7 @@ class RolloutCollector:
     def __setstate__(self, state: dict[str, Any]) -> None:
         generator = torch.Generator()
         generator.set_state(state.pop("generator"))
+        state.setdefault("explore", 0.0)  # collectors pickled before exploration existed
         self.__dict__.update(state, generator=generator)
 
 

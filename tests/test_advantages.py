@@ -86,3 +86,16 @@ def test_rloo_step_advantages_by_hand() -> None:
     # alone at a step: scored against nothing (its reward-to-go)
     lone = rloo_step_advantages(torch.tensor([[[3.0, 1.0]]]), torch.tensor([[[True, False]]]))
     assert torch.equal(lone, torch.tensor([[[3.0, 0.0]]]))
+
+
+def test_exploration_weights_by_hand() -> None:
+    from agents.advantages import exploration_weights
+
+    policy = torch.log(t([0.1, 0.1, 0.9, 0.9, 0.3, 0.3]))
+    behaviour = torch.log(t([0.5, 0.5, 0.6, 0.6, 0.3, 0.3]))
+    advantages = t([2.0, -2.0, 2.0, -2.0, 1.0, -1.0])
+    # explored and rare (r = 0.2): a gain kept whole, a loss importance-weighted;
+    # the policy's favourite (r = 1.5) and on-policy (r = 1): unchanged either way, so
+    # leave-one-out advantages still cancel on the steps every sample took alike.
+    expected = [1.0, 0.2, 1.0, 1.0, 1.0, 1.0]
+    assert exploration_weights(policy, behaviour, advantages).tolist() == pytest.approx(expected)

@@ -231,6 +231,64 @@ def test_rloo_with_nothing_to_learn_still_steps_and_learns_the_tiny_task() -> No
     assert evaluate(policy, "TextNER-v0", dataset=DATA)["f1"] >= 0.7
 
 
+def test_exploring_collector_samples_the_mix_and_records_its_logprobs() -> None:
+    def rollout(explore: float) -> Any:
+        policy = make_policy()
+        with torch.no_grad():  # a policy sure of O: every other tag comes from exploring
+            policy.tag_head.bias[0] = 30.0
+        envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
+        return RolloutCollector(envs, policy, seed=1, explore=explore).collect(40)
+
+    plain, exploring = rollout(0.0), rollout(0.3)
+    assert torch.equal(plain.behaviour_logprobs, plain.logprobs)
+    assert (plain.actions[plain.valid] == 0).all()
+    valid = exploring.valid
+    taken = exploring.masks[
+        np.arange(40)[:, None], np.arange(16)[None, :], exploring.actions.numpy()
+    ]
+    assert taken.all()  # exploring stays within action_masks()
+    # Each step draws uniformly from its valid tags with probability 0.3, so about
+    # 0.3 * (valid - 1) / valid of the steps leave O.
+    n_valid = torch.as_tensor(exploring.masks.sum(-1), dtype=torch.float64)
+    expected = float((0.3 * (n_valid - 1) / n_valid)[valid].mean())
+    assert float((exploring.actions[valid] != 0).double().mean()) == pytest.approx(
+        expected, abs=0.05
+    )
+    # The recorded behaviour log-probabilities are the mix's, the logprobs the policy's.
+    mix = 0.7 * exploring.logprobs.double().exp() + 0.3 / n_valid
+    assert torch.allclose(exploring.behaviour_logprobs.double(), mix.log(), atol=1e-5)
+    assert (exploring.logprobs[valid & (exploring.actions != 0)] < -20).all()
+    with pytest.raises(ValueError, match=r"explore must be in \[0, 1\)"):
+        RolloutCollector(gym.make_vec("TextNER-v0", num_envs=2, dataset=DATA), None, explore=1.0)
+
+
+def test_rloo_weighs_the_advantages_of_explored_steps() -> None:
+    from agents.advantages import exploration_weights
+
+    learner = group_learner(make_policy(), explore=0.3)
+    rollouts: list[Any] = []
+    collect = learner.collector.collect_episodes
+    learner.collector.collect_episodes = lambda *a: rollouts.append(collect(*a)) or rollouts[-1]
+    row = learner.update()
+    rollout = rollouts[0]
+    valid, logprobs = rollout.valid, rollout.logprobs.double()
+    advantages = learner.advantages(rollout).double()
+    weights = exploration_weights(logprobs, rollout.behaviour_logprobs.double(), advantages)
+    assert (weights[valid] < 0.9).any()  # some explored steps did worse and count for less
+    weighted = -(logprobs * advantages * weights)[valid].mean().item()
+    plain = -(logprobs * advantages)[valid].mean().item()
+    assert row["loss"] == pytest.approx(weighted, rel=1e-4)
+    assert abs(weighted - plain) > 1e-3
+
+
+def test_rloo_exploring_learns_the_tiny_task() -> None:
+    policy = make_policy()
+    learner = group_learner(policy, updates=40, explore=0.1, drop_zero_advantage=True)
+    log = learner.learn()
+    assert np.mean([r["return"] for r in log[-5:]]) > np.mean([r["return"] for r in log[:5]]) + 0.2
+    assert evaluate(policy, "TextNER-v0", dataset=DATA)["f1"] >= 0.7
+
+
 def test_group_config_errors() -> None:
     from agents.group_pg import GroupConfig, train_group
 
@@ -240,6 +298,8 @@ def test_group_config_errors() -> None:
         GroupConfig(epochs=0)
     with pytest.raises(ValueError, match="clip must be in"):
         GroupConfig(clip=0.0)
+    with pytest.raises(ValueError, match="explore must be in"):
+        GroupConfig(explore=-0.1)
     envs = gym.make_vec("TextNER-v0", num_envs=6, dataset=DATA)
     with pytest.raises(ValueError, match="needs a vector env of 16 sub-envs, got 6"):
         train_group(make_policy(), envs, GroupConfig())
