@@ -54,7 +54,7 @@ class PeftPolicy(nn.Module, BaseAgent):
         )
         self.merged = False
         # Grad-carrying encodings acting made for the learner (see reusing_acting_forward).
-        self._recorded: dict[Any, torch.Tensor] | None = None
+        self._recorded: dict[Any, Any] | None = None
 
     @property
     def device(self) -> torch.device:

@@ -70,7 +70,9 @@ class TaggingPolicy(PeftPolicy):
         self.tag_head = nn.Linear(hidden, n_tags)
         self.value_head = nn.Linear(hidden, 1)
         self.encoder_calls = 0
-        self._cache: dict[int, tuple[Any, torch.Tensor]] = {}
+        # Sub-env -> (its episode's reset info, the batch of word states its sentence was
+        # encoded in, its row there).
+        self._cache: dict[int, tuple[Any, torch.Tensor, int]] = {}
 
     # -- the one-shot path -------------------------------------------------------------------
 
@@ -187,13 +189,20 @@ class TaggingPolicy(PeftPolicy):
             if recorded is None:
                 states, _ = self.encode_words([list(words) for words in rows])
             else:  # keep the graph for the learner (see reusing_acting_forward)
-                with torch.enable_grad():  # also for the rows: views made without it lose it
+                with torch.enable_grad():
                     states, _ = self.encode_words([list(words) for words in rows])
-                    recorded.update((words, states[row]) for words, row in rows.items())
+                recorded.update((words, (states, row)) for words, row in rows.items())
                 states = states.detach()
             for i in new:
-                self._cache[i] = (infos[i], states[rows[tuple(infos[i]["words"])]])
-        return self._scores([self._cache[i][1] for i in range(len(infos))], observations, masks)
+                self._cache[i] = (infos[i], states, rows[tuple(infos[i]["words"])])
+        return self._scores([self._cache[i][1:] for i in range(len(infos))], observations, masks)
+
+    def load_acting_state(self, state: dict[str, Any]) -> None:
+        """Put back caches from :meth:`acting_state` (also those of older checkpoints)."""
+        super().load_acting_state(state)
+        for i, entry in self._cache.items():
+            if len(entry) == 2:  # (info, one sentence's word states): make it a batch of one
+                self._cache[i] = (entry[0], entry[1][None], 0)
 
     def evaluate_actions(
         self,
@@ -211,13 +220,13 @@ class TaggingPolicy(PeftPolicy):
         sentences = list(dict.fromkeys(tuple(info["words"]) for info in infos))
         recorded = self._recorded or {}
         if all(words in recorded for words in sentences):
-            states_of = {words: recorded[words] for words in sentences}
+            sources = {words: recorded[words] for words in sentences}
             recorded.clear()  # one use: the next call follows an optimizer step
         else:
             states, _ = self.encode_words([list(words) for words in sentences])
-            states_of = dict(zip(sentences, states))
+            sources = {words: (states, row) for row, words in enumerate(sentences)}
         logits, values = self._scores(
-            [states_of[tuple(i["words"])] for i in infos], observations, masks
+            [sources[tuple(i["words"])] for i in infos], observations, masks
         )
         distribution = torch.distributions.Categorical(logits=logits)
         actions = actions.to(logits.device)
@@ -225,21 +234,40 @@ class TaggingPolicy(PeftPolicy):
 
     def _scores(
         self,
-        sentence_states: list[torch.Tensor],
+        sources: list[tuple[torch.Tensor, int]],
         observations: list[dict[str, Any]],
         masks: np.ndarray,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        # A vector env's terminal observation points past the last word; its action is
-        # ignored (the sub-env resets on the next step), so any word state will do.
-        positions = [
-            min(int(o["position"]), states.shape[0] - 1)
-            for states, o in zip(sentence_states, observations)
-        ]
-        current = torch.stack([states[p] for states, p in zip(sentence_states, positions)])
+        """Masked logits and values at each observation's word.
+
+        ``sources[i]``: the ``(batch, max_words, hidden)`` word states observation ``i``'s
+        sentence was encoded in, and its row there. The states of each batch are gathered
+        in one indexing operation (one backward), not one per observation.
+        """
+        batches: dict[int, tuple[torch.Tensor, list[int]]] = {}
+        for i, (states, _) in enumerate(sources):
+            batches.setdefault(id(states), (states, []))[1].append(i)
+        rows = torch.tensor([row for _, row in sources])
+        positions = torch.tensor([int(o["position"]) for o in observations])
+        gathered, order = [], []
+        for states, members in batches.values():
+            index = torch.tensor(members)
+            # A vector env's terminal observation points past the last word; its action is
+            # ignored (the sub-env resets on the next step), so any word state will do.
+            positions[index] = positions[index].clamp(max=states.shape[1] - 1)
+            device = states.device
+            gathered.append(states[rows[index].to(device), positions[index].to(device)])
+            order.append(index)
+        current = gathered[0] if len(gathered) == 1 else torch.cat(gathered)
+        if len(gathered) > 1:  # back to the observations' order
+            current = current[torch.argsort(torch.cat(order)).to(current.device)]
         previous = None
         if self.previous_tag is not None:
             previous = torch.tensor(
-                [int(o["tags"][p - 1]) if p > 0 else -1 for o, p in zip(observations, positions)],
+                [
+                    int(o["tags"][p - 1]) if p > 0 else -1
+                    for o, p in zip(observations, positions.tolist())
+                ],
                 device=self.device,
             )
         logits, values = self.heads(current, previous)

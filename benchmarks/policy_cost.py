@@ -6,6 +6,11 @@
 * Encoding random batches of 32 sentences (the supervised batch), forward and forward +
   backward: chunks of similar length (``chunk_tokens``, the default) against one padded batch
   (``chunk_tokens=0``). Same weights, so the same states; the figure is wall time.
+* RLOO updates (64 sentences x k=8, 5% exploration, as in ``benchmarks/rl_vs_supervised.py``):
+  scoring the observations' words with one gather per encoded batch (the policy's way)
+  against one indexing operation per observation on a view of its sentence's states (the
+  way before), whose backward writes a zero-filled copy of those states for each. The
+  figure is wall time per update.
 * Memory of a policy plus its KL reference: the reference as the same model with adapters
   disabled (shared weights) against a separate copy of the backbone, counted as the bytes of
   the distinct tensors both hold.
@@ -29,6 +34,7 @@ import torch
 
 import textenvs
 from agents.backbones import load_backbone
+from agents.group_pg import GroupConfig, GroupPolicyGradient
 from agents.peft_heads import adapters_disabled
 from agents.tagging_policy import TaggingPolicy
 
@@ -40,6 +46,37 @@ class NaiveTaggingPolicy(TaggingPolicy):
         """Forget every cached sentence, then score as usual."""
         self._cache.clear()
         return super().step_logits(observations, infos, masks)
+
+
+class PerObservationScoringPolicy(TaggingPolicy):
+    """The same policy scoring each observation's word with its own indexing operation."""
+
+    def _scores(self, sources, observations, masks):  # type: ignore[no-untyped-def]
+        """Stack one state per observation from a view per sentence, then apply the heads."""
+        views: dict[tuple[int, int], torch.Tensor] = {}
+        sentence_states = [
+            views.setdefault((id(states), row), states[row]) for states, row in sources
+        ]
+        positions = [
+            min(int(o["position"]), states.shape[0] - 1)
+            for states, o in zip(sentence_states, observations)
+        ]
+        current = torch.stack([states[p] for states, p in zip(sentence_states, positions)])
+        logits, values = self.heads(current)
+        valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=logits.device)
+        return logits.masked_fill(~valid, float("-inf")), values
+
+
+def rloo_seconds_per_update(policy: TaggingPolicy, dataset: object, updates: int) -> float:
+    """Seconds per RLOO update (after one warm-up update) with the benchmark's settings."""
+    envs = gym.make_vec("TextNER-v0", num_envs=512, dataset=dataset, reward="f1")
+    config = GroupConfig(k=8, examples_per_update=64, explore=0.05, head_learning_rate=1e-2)
+    learner = GroupPolicyGradient(policy, envs, config)
+    learner.update()
+    start = time.perf_counter()
+    for _ in range(updates):
+        learner.update()
+    return (time.perf_counter() - start) / updates
 
 
 def act_over(policy: TaggingPolicy, env: gym.Env, sentences: int) -> tuple[int, float, list]:
@@ -86,6 +123,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
 
+    dataset = None
     if args.data:
         dataset = {
             "train": textenvs.load_conll(args.data / "eng.train"),
@@ -122,6 +160,19 @@ def main() -> None:
         one_time = encode_batches(one_batch, batches, grad)
         name = "forward + backward" if grad else "forward"
         print(f"{name:<20} {chunked_time:>8.1f} {one_time:>10.1f} {one_time / chunked_time:>5.2f}x")
+
+    per_observation = PerObservationScoringPolicy(
+        load_backbone(args.backbone), tag_names, args.peft
+    )
+    per_observation.load_state_dict(cached.state_dict())
+    gathered_update = rloo_seconds_per_update(cached.train(), dataset, 10)
+    per_observation_update = rloo_seconds_per_update(per_observation.train(), dataset, 10)
+    print("\nRLOO, 64 sentences x k=8 per update, seconds per update (mean of 10)")
+    print(f"{'gathered':>9} {'per observation':>16} {'ratio':>6}")
+    print(
+        f"{gathered_update:>9.2f} {per_observation_update:>16.2f} "
+        f"{per_observation_update / gathered_update:>5.2f}x"
+    )
 
     backbone_only = tensor_bytes(load_backbone(args.backbone).model)
     with adapters_disabled(cached.transformer) as reference:

@@ -88,6 +88,34 @@ def test_batched_acting_encodes_new_sentences_together() -> None:
     assert policy.encoder_calls - calls == 1 + len(started_episodes)
 
 
+def test_acting_over_several_encoded_batches_matches_one_shot() -> None:
+    policy = make_policy()
+    train_a_little(policy)
+    envs = gym.make_vec("TextNER-v0", num_envs=4)
+    obs, infos = envs.reset(seed=0)
+    episode_infos = [{"words": infos["words"][i]} for i in range(4)]
+    unmasked = np.ones((4, len(policy.tag_names)), dtype=bool)
+    most_batches, compared = 0, 0
+    for _ in range(30):
+        split = [{key: value[i] for key, value in obs.items()} for i in range(4)]
+        logits = policy.step_logits(split, episode_infos, unmasked)
+        # Sentences started at different steps live in different encoded batches.
+        most_batches = max(most_batches, len({id(entry[1]) for entry in policy._cache.values()}))
+        for i, info in enumerate(episode_infos):
+            position = int(split[i]["position"])
+            if position < len(info["words"]):  # not a terminal observation
+                with torch.no_grad():
+                    one_shot, _, _ = policy.forward_words([list(info["words"])])
+                assert torch.allclose(logits[i], one_shot[0, position], atol=1e-5)
+                compared += 1
+        obs, _, _, _, infos = envs.step(
+            policy.act_batch(obs, episode_infos, envs.unwrapped.action_masks())
+        )
+        for i in np.flatnonzero(infos.get("_words", np.zeros(4, bool))):
+            episode_infos[i] = {"words": infos["words"][i]}
+    assert most_batches >= 3 and compared > 60
+
+
 def test_acting_respects_masks_and_evaluates() -> None:
     policy = make_policy()
     env = gym.make("TextNER-v0", split="validation", reward="f1")
