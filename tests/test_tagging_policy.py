@@ -116,6 +116,18 @@ def test_acting_over_several_encoded_batches_matches_one_shot() -> None:
     assert most_batches >= 3 and compared > 60
 
 
+def test_acting_caches_saved_before_batched_scoring_still_load() -> None:
+    policy = make_policy()
+    obs, info = gym.make("TextNER-v0").reset(seed=0)
+    mask = np.ones((1, len(policy.tag_names)), dtype=bool)
+    expected = policy.step_logits([obs], [info], mask)
+    _, states, row = policy._cache[0]
+    policy.load_acting_state({"_cache": {0: (info, states[row])}})  # (info, its states)
+    calls = policy.encoder_calls
+    assert torch.equal(policy.step_logits([obs], [info], mask), expected)
+    assert policy.encoder_calls == calls  # the restored cache served it
+
+
 def test_acting_respects_masks_and_evaluates() -> None:
     policy = make_policy()
     env = gym.make("TextNER-v0", split="validation", reward="f1")
