@@ -217,9 +217,10 @@ class RolloutCollector:
             logits, values = self.policy.step_outputs(observations, self.episode_infos, masks)
         distribution = torch.distributions.Categorical(logits=logits.float().cpu())
         behaviour = distribution.probs
-        if self.explore:
-            exploring = self.exploring_distribution(behaviour, masks)
-            behaviour = (1 - self.explore) * behaviour + self.explore * exploring
+        if self.explore:  # mix in a uniform draw over the valid actions
+            valid_actions = torch.as_tensor(masks, dtype=behaviour.dtype)
+            uniform = valid_actions / valid_actions.sum(-1, keepdim=True)
+            behaviour = (1 - self.explore) * behaviour + self.explore * uniform
         actions = torch.multinomial(behaviour, 1, generator=self.generator)[:, 0]
         logprobs = distribution.log_prob(actions)
         behaviour_logprobs = (
@@ -261,15 +262,6 @@ class RolloutCollector:
         self.waiting = dones
         self.env_steps += int(valid.sum())  # real transitions only
         return dones
-
-    def exploring_distribution(self, probs: torch.Tensor, masks: np.ndarray) -> torch.Tensor:
-        """``(envs, n_actions)``: what an exploring step draws from, given the policy's ``probs``.
-
-        Uniform over the valid actions; a subclass may override it (e.g. to favour the
-        policy's runner-up actions), as long as it gives no mass to invalid ones.
-        """
-        valid_actions = torch.as_tensor(masks, dtype=probs.dtype)
-        return valid_actions / valid_actions.sum(-1, keepdim=True)
 
     def _rollout(self, record: dict[str, list[Any]], last_values: torch.Tensor) -> Rollout:
         stack = torch.stack

@@ -238,7 +238,22 @@ class TaggingPolicy(PeftPolicy):
         observations: list[dict[str, Any]],
         masks: np.ndarray,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Masked logits and values at each observation's word.
+        """Masked logits and values at each observation's word (``sources``: see below)."""
+        current, positions = self._word_states(sources, observations)
+        previous = None
+        if self.previous_tag is not None:
+            previous = torch.tensor(
+                [int(o["tags"][p - 1]) if p > 0 else -1 for o, p in zip(observations, positions)],
+                device=self.device,
+            )
+        logits, values = self.heads(current, previous)
+        valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=logits.device)
+        return logits.masked_fill(~valid, float("-inf")), values
+
+    def _word_states(
+        self, sources: list[tuple[torch.Tensor, int]], observations: list[dict[str, Any]]
+    ) -> tuple[torch.Tensor, list[int]]:
+        """``(observations, hidden)`` states of each observation's word, and its position.
 
         ``sources[i]``: the ``(batch, max_words, hidden)`` word states observation ``i``'s
         sentence was encoded in, and its row there. The states of each batch are gathered
@@ -258,21 +273,10 @@ class TaggingPolicy(PeftPolicy):
             device = states.device
             gathered.append(states[rows[index].to(device), positions[index].to(device)])
             order.append(index)
-        current = gathered[0] if len(gathered) == 1 else torch.cat(gathered)
-        if len(gathered) > 1:  # back to the observations' order
-            current = current[torch.argsort(torch.cat(order)).to(current.device)]
-        previous = None
-        if self.previous_tag is not None:
-            previous = torch.tensor(
-                [
-                    int(o["tags"][p - 1]) if p > 0 else -1
-                    for o, p in zip(observations, positions.tolist())
-                ],
-                device=self.device,
-            )
-        logits, values = self.heads(current, previous)
-        valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=logits.device)
-        return logits.masked_fill(~valid, float("-inf")), values
+        if len(gathered) == 1:
+            return gathered[0], positions.tolist()
+        back = torch.argsort(torch.cat(order))  # to the observations' order
+        return torch.cat(gathered)[back.to(gathered[0].device)], positions.tolist()
 
     def check_env(self, env: gym.Env) -> None:
         """Fail clearly if ``env``'s tags are not this policy's."""

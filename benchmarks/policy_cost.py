@@ -51,8 +51,8 @@ class NaiveTaggingPolicy(TaggingPolicy):
 class PerObservationScoringPolicy(TaggingPolicy):
     """The same policy scoring each observation's word with its own indexing operation."""
 
-    def _scores(self, sources, observations, masks):  # type: ignore[no-untyped-def]
-        """Stack one state per observation from a view per sentence, then apply the heads."""
+    def _word_states(self, sources, observations):  # type: ignore[no-untyped-def]
+        """Stack one state per observation from a view per sentence."""
         views: dict[tuple[int, int], torch.Tensor] = {}
         sentence_states = [
             views.setdefault((id(states), row), states[row]) for states, row in sources
@@ -62,9 +62,7 @@ class PerObservationScoringPolicy(TaggingPolicy):
             for states, o in zip(sentence_states, observations)
         ]
         current = torch.stack([states[p] for states, p in zip(sentence_states, positions)])
-        logits, values = self.heads(current)
-        valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=logits.device)
-        return logits.masked_fill(~valid, float("-inf")), values
+        return current, positions
 
 
 def rloo_seconds_per_update(policy: TaggingPolicy, dataset: object, updates: int) -> float:
