@@ -22,6 +22,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import textenvs
+from agents.bench.config import SB3_AGENTS, BenchConfig, parse_budget
+from agents.bench.report import format_table, summarize
+from agents.bench.run import run_bench
+from agents.common import distributed
+from agents.common.config import load_config
+from agents.common.evaluation import evaluate
+from agents.policies.backbones import EMBEDDED, TINY
+from agents.policies.peft_methods import PEFT_METHODS
+from agents.training.loop import train
+from agents.training.runs import LEARNERS, RunConfig, build_run, env_kwargs, load_policy
+from textenvs.data.text_loaders import BUILTIN_CLASSIFICATION
+from textenvs.envs.ner import REWARD_MODES
+from textenvs.rewards import ROUGE_TYPES
+
 EXIT_USAGE = 2
 
 
@@ -111,14 +126,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list(args: argparse.Namespace) -> None:
-    import textenvs
-    from agents.backbones import EMBEDDED, TINY
-    from agents.peft_heads import PEFT_METHODS
-    from agents.runs import LEARNERS
-    from textenvs.data.text_loaders import BUILTIN_CLASSIFICATION
-    from textenvs.envs.ner import REWARD_MODES
-    from textenvs.rewards import ROUGE_TYPES
-
     rouge = f"reward {' | '.join(ROUGE_TYPES)} | a mix | your callable"
     details = {
         "TextNER-v0": f"reward {' | '.join(REWARD_MODES)}; built-in dataset: ner",
@@ -131,8 +138,6 @@ def _list(args: argparse.Namespace) -> None:
     for env_id in textenvs.ENV_IDS:
         print(f"  {env_id:32} {details.get(env_id, '')}")
     print(f"learners: {', '.join(LEARNERS)}")
-    from agents.bench import SB3_AGENTS
-
     print(
         f"agents: random, majority, {', '.join(SB3_AGENTS)}, every learner above, "
         "or package.module:Class"
@@ -142,11 +147,6 @@ def _list(args: argparse.Namespace) -> None:
 
 
 def _train(args: argparse.Namespace) -> int | None:
-    from agents import distributed
-    from agents.config import load_config
-    from agents.runs import RunConfig, build_run
-    from agents.training import train
-
     if args.num_processes < 1:
         raise UsageError(f"--num-processes must be >= 1, got {args.num_processes}")
     if args.num_processes > 1 and not distributed.launched():
@@ -209,10 +209,6 @@ def _launch(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> None:
-    from agents.config import load_config
-    from agents.evaluate import evaluate
-    from agents.runs import RunConfig, env_kwargs, load_policy
-
     folder: Path = args.checkpoint
     if not (folder / "run_config.json").is_file():
         raise UsageError(f"{folder}: not a run folder of `textenvs train` (no run_config.json)")
@@ -231,8 +227,6 @@ def _eval(args: argparse.Namespace) -> None:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from agents.bench import BenchConfig, format_table, parse_budget, run_bench, summarize
-
     config = BenchConfig(
         envs=[e.strip() for e in args.envs.split(",") if e.strip()],
         agents=[a.strip() for a in args.agents.split(",") if a.strip()],

@@ -33,10 +33,10 @@ import numpy as np
 import torch
 
 import textenvs
-from agents.backbones import load_backbone
-from agents.group_pg import GroupConfig, GroupPolicyGradient
-from agents.peft_heads import adapters_disabled
-from agents.tagging_policy import TaggingPolicy
+from agents.learners.group_pg import GroupConfig, GroupPolicyGradient
+from agents.policies.backbones import load_backbone
+from agents.policies.peft_methods import adapters_disabled
+from agents.policies.tagging import TaggingPolicy
 
 
 class NaiveTaggingPolicy(TaggingPolicy):

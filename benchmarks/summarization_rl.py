@@ -17,9 +17,9 @@ import time
 
 import torch
 
-from agents.generative_policy import GenerativePolicy
-from agents.runs import RunConfig, build_run
-from agents.training import TrainConfig, train
+from agents.policies.generative import GenerativePolicy
+from agents.training.loop import TrainConfig, train
+from agents.training.runs import RunConfig, build_run
 
 PROMPT = "Write a one-line headline for this news story.\n\n{prompt}\n\nHeadline:"
 

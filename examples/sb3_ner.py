@@ -15,7 +15,7 @@ from stable_baselines3 import PPO
 
 import textenvs  # noqa: F401  (registers the env ids)
 from agents import evaluate
-from agents.sb3 import SB3Agent
+from agents.bench.sb3 import SB3Agent
 
 
 def main() -> None:

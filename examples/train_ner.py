@@ -21,9 +21,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from agents.config import ConfigError, describe, load_config
-from agents.runs import RunConfig, build_run
-from agents.training import train
+from agents.common.config import ConfigError, describe, load_config
+from agents.training.loop import train
+from agents.training.runs import RunConfig, build_run
 from textenvs.data import load_conll
 
 DEFAULTS = [  # PPO on whole episodes: each sentence is read once per update

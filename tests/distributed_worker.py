@@ -19,8 +19,8 @@ from typing import Any
 
 import torch
 
-from agents.runs import RunConfig, build_run
-from agents.training import TrainConfig, train
+from agents.training.loop import TrainConfig, train
+from agents.training.runs import RunConfig, build_run
 from textenvs.data import TaggedSentence
 
 TINY = [

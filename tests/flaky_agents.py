@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.protocol import BaseAgent
+from agents.common.protocol import BaseAgent
 
 
 def attempt(name: str) -> int:

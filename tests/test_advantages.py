@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from agents.advantages import gae, grpo_advantages, ppo_clipped_loss, reward_to_go, rloo_advantages
+from agents.learners.advantages import (
+    gae,
+    grpo_advantages,
+    ppo_clipped_loss,
+    reward_to_go,
+    rloo_advantages,
+)
 
 
 def t(values):  # type: ignore[no-untyped-def]
@@ -69,7 +75,7 @@ def test_ppo_clipped_objective_by_hand() -> None:
 
 
 def test_rloo_step_advantages_by_hand() -> None:
-    from agents.advantages import rloo_step_advantages
+    from agents.learners.advantages import rloo_step_advantages
 
     # one example, k=3 samples, 3 steps; sample 2 ended after step 1
     returns = torch.tensor([[[1.0, 0.5, 0.0]], [[0.5, 0.5, 2.0]], [[0.25, 0.0, 0.0]]])
@@ -89,7 +95,7 @@ def test_rloo_step_advantages_by_hand() -> None:
 
 
 def test_exploration_weights_by_hand() -> None:
-    from agents.advantages import exploration_weights
+    from agents.learners.advantages import exploration_weights
 
     policy = torch.log(t([0.1, 0.1, 0.9, 0.9, 0.3, 0.3]))
     behaviour = torch.log(t([0.5, 0.5, 0.6, 0.6, 0.3, 0.3]))

@@ -92,8 +92,8 @@ def test_batched_evaluation_equals_one_by_one(env_id: str) -> None:
 
 
 def test_batched_evaluation_of_a_policy_equals_one_by_one() -> None:
-    from agents.backbones import tiny_backbone
-    from agents.tagging_policy import TaggingPolicy
+    from agents.policies.backbones import tiny_backbone
+    from agents.policies.tagging import TaggingPolicy
 
     tags = gym.make("TextNER-v0").unwrapped.tag_names
     policy = TaggingPolicy(tiny_backbone("encoder"), tags, peft="none")

@@ -10,10 +10,10 @@ import torch
 
 import textenvs  # noqa: F401
 from agents import evaluate
-from agents.backbones import tiny_backbone
-from agents.classification_policy import ClassificationPolicy
-from agents.reinforce import ReinforceConfig, train_reinforce
-from agents.rollout import RolloutCollector
+from agents.learners.reinforce import ReinforceConfig, train_reinforce
+from agents.learners.rollout import RolloutCollector
+from agents.policies.backbones import tiny_backbone
+from agents.policies.classification import ClassificationPolicy
 from textenvs.data import LabeledText
 
 # Held-out test texts recombine the training words: only the sentiment word decides.
@@ -180,7 +180,7 @@ def test_reinforce_learns_a_keyword_task_with_lora() -> None:
 
 
 def test_supervised_classifier_reads_then_answers() -> None:
-    from agents.supervised import SupervisedClassifier, SupervisedConfig
+    from agents.learners.supervised import SupervisedClassifier, SupervisedConfig
 
     torch.manual_seed(0)
     policy = ClassificationPolicy(tiny_backbone("causal"), ["negative", "positive"], "lora")

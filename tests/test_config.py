@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from agents.config import ConfigError, describe, load_config
-from agents.ppo import PPOConfig
-from agents.runs import RunConfig, learner_config
-from agents.training import TrainConfig
+from agents.common.config import ConfigError, describe, load_config
+from agents.learners.ppo import PPOConfig
+from agents.training.loop import TrainConfig
+from agents.training.runs import RunConfig, learner_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

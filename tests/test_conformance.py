@@ -89,3 +89,30 @@ def test_determinism_check_catches_global_randomness(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(TextNEREnv, "reset", unseeded)
     with pytest.raises(AssertionError, match="rollout"):
         checks.check_determinism("TextNER-v0")
+
+
+@pytest.mark.parametrize("env_id", textenvs.ENV_IDS)
+def test_every_episode_has_an_id(env_id: str) -> None:
+    env = gym.make(env_id)
+    first = env.reset(seed=7)[1]["episode_id"]
+    second = env.reset()[1]["episode_id"]
+    assert isinstance(first, int) and first != second
+    assert gym.make(env_id).reset(seed=7)[1]["episode_id"] == first  # deterministic
+    # The native vector env numbers episodes as SyncVectorEnv over the single env does, each
+    # sub-env apart from the others, autoresets included.
+    native = gym.make_vec(env_id, num_envs=3)
+    sync = gym.make_vec(env_id, num_envs=3, vectorization_mode="sync")
+    seen: set[int] = set()
+    for vector in (native, sync):
+        ids = [vector.reset(seed=7)[1]["episode_id"].tolist()]
+        vector.action_space.seed(0)  # both take the same actions
+        for _ in range(60):
+            infos = vector.step(vector.action_space.sample())[4]
+            restarted = infos.get("_episode_id", np.zeros(3, dtype=bool))
+            ids.append(infos["episode_id"][restarted].tolist() if restarted.any() else [])
+        if not seen:
+            seen = {i for step in ids for i in step}
+            expected = ids
+            assert len(seen) == sum(len(step) for step in ids) > 3  # all distinct
+        else:
+            assert ids == expected

@@ -17,8 +17,9 @@ import pytest
 import torch
 from distributed_worker import DATA
 
-from agents import RandomAgent, distributed, evaluate
-from agents.optim import gradient_step
+from agents import RandomAgent, evaluate
+from agents.common import distributed
+from agents.learners.optim import gradient_step
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
 LEARNERS = ("supervised", "ppo", "reinforce", "rloo")
@@ -80,7 +81,7 @@ def test_a_two_process_run_resumes_exactly(reports: dict[int, dict[str, Any]]) -
 
 
 def test_a_checkpoint_resumes_only_with_its_number_of_processes(tmp_path: Path) -> None:
-    from agents.checkpoint import CheckpointError, load_checkpoint
+    from agents.training.checkpoint import CheckpointError, load_checkpoint
 
     path = tmp_path / "checkpoint.pt"
     torch.save({"format": "textenvs-checkpoint-2", "processes": [{}, {}]}, path)

@@ -12,9 +12,9 @@ import torch
 
 import textenvs  # noqa: F401
 from agents import evaluate
-from agents.backbones import tiny_backbone
-from agents.generative_policy import GenerativePolicy
-from agents.rollout import RolloutCollector
+from agents.learners.rollout import RolloutCollector
+from agents.policies.backbones import tiny_backbone
+from agents.policies.generative import GenerativePolicy
 from textenvs.data.records import GenerationExample
 
 EXAMPLES = [
@@ -145,7 +145,7 @@ def test_save_load_and_merge(tmp_path) -> None:  # type: ignore[no-untyped-def]
         merged = policy.merge().sequence_logprobs([EXAMPLES[1].prompt], written)
     assert torch.allclose(merged[0], before[0], atol=1e-5)
     with pytest.raises(ValueError, match="holds a GenerativePolicy, not a TaggingPolicy"):
-        from agents.tagging_policy import TaggingPolicy
+        from agents.policies.tagging import TaggingPolicy
 
         TaggingPolicy.load(tmp_path / "saved")
 

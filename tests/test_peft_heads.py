@@ -7,8 +7,13 @@ import copy
 import pytest
 import torch
 
-from agents.backbones import BackboneError, load_backbone, tiny_backbone
-from agents.peft_heads import PeftSpec, adapters_disabled, apply_peft, trainable_parameters
+from agents.policies.backbones import BackboneError, load_backbone, tiny_backbone
+from agents.policies.peft_methods import (
+    PeftSpec,
+    adapters_disabled,
+    apply_peft,
+    trainable_parameters,
+)
 
 ADAPTER_NAMES = {
     "lora": ("lora_",),
@@ -126,7 +131,7 @@ def test_embedded_smollm2_converts_once_and_loads(tmp_path, monkeypatch) -> None
 def test_missing_embedded_package_says_what_to_install(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import importlib.util
 
-    from agents import backbones
+    from agents.policies import backbones
 
     monkeypatch.setattr(backbones, "cache_dir", lambda: __import__("pathlib").Path("/nonexistent"))
     real_find_spec = importlib.util.find_spec

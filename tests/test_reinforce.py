@@ -12,10 +12,10 @@ import torch
 
 import textenvs  # noqa: F401
 from agents import RandomAgent, evaluate
-from agents.backbones import tiny_backbone
-from agents.reinforce import ReinforceConfig, train_reinforce
-from agents.rollout import RolloutCollector
-from agents.tagging_policy import TaggingPolicy
+from agents.learners.reinforce import ReinforceConfig, train_reinforce
+from agents.learners.rollout import RolloutCollector
+from agents.policies.backbones import tiny_backbone
+from agents.policies.tagging import TaggingPolicy
 from textenvs.data import TaggedSentence
 
 TINY = [
@@ -35,7 +35,7 @@ def make_policy() -> TaggingPolicy:
 
 def group_learner(policy: TaggingPolicy, **config: object) -> Any:
     """RLOO on 4 tiny sentences x k=4 with the F1 reward; ``config`` overrides GroupConfig."""
-    from agents.group_pg import GroupConfig, GroupPolicyGradient
+    from agents.learners.group_pg import GroupConfig, GroupPolicyGradient
 
     envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
     settings = {"k": 4, "examples_per_update": 4, "learning_rate": 3e-3, "seed": 2} | config
@@ -104,7 +104,7 @@ def test_bad_config_and_nan_reward() -> None:
 
 @pytest.mark.parametrize("learner", ["ppo", "a2c"])
 def test_ppo_and_a2c_learn_the_tiny_task(learner: str) -> None:
-    from agents.ppo import PPOConfig, a2c_config, train_ppo
+    from agents.learners.ppo import PPOConfig, a2c_config, train_ppo
 
     policy = make_policy()
     envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="token")
@@ -118,7 +118,7 @@ def test_ppo_and_a2c_learn_the_tiny_task(learner: str) -> None:
 
 
 def test_ppo_target_kl_stops_epochs_early() -> None:
-    from agents.ppo import PPOConfig, train_ppo
+    from agents.learners.ppo import PPOConfig, train_ppo
 
     envs = gym.make_vec("TextNER-v0", num_envs=8, dataset=DATA, reward="token")
     config = PPOConfig(updates=3, epochs=10, learning_rate=5e-2, target_kl=1e-4)
@@ -136,7 +136,7 @@ def test_group_learners_learn_the_tiny_task(method: str) -> None:
 
 
 def test_rloo_with_per_step_advantages_learns_the_tiny_task() -> None:
-    from agents.group_pg import GroupConfig, train_group
+    from agents.learners.group_pg import GroupConfig, train_group
 
     policy = make_policy()
     envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="delta_f1")
@@ -255,7 +255,7 @@ def test_exploring_collector_samples_the_mix_and_records_its_logprobs() -> None:
 
 
 def test_rloo_weighs_the_advantages_of_explored_steps() -> None:
-    from agents.advantages import exploration_weights
+    from agents.learners.advantages import exploration_weights
 
     learner = group_learner(make_policy(), explore=0.3)
     rollouts: list[Any] = []
@@ -281,7 +281,7 @@ def test_rloo_exploring_learns_the_tiny_task() -> None:
 
 
 def test_group_config_errors() -> None:
-    from agents.group_pg import GroupConfig, train_group
+    from agents.learners.group_pg import GroupConfig, train_group
 
     with pytest.raises(ValueError, match="k must be >= 2"):
         GroupConfig(k=1)
@@ -298,7 +298,7 @@ def test_group_config_errors() -> None:
 
 @pytest.mark.parametrize("previous", [False, True])
 def test_supervised_baseline_fits_the_tiny_task(previous: bool) -> None:
-    from agents.supervised import SupervisedConfig, train_supervised_tagger
+    from agents.learners.supervised import SupervisedConfig, train_supervised_tagger
 
     torch.manual_seed(0)
     tags = gym.make("TextNER-v0", dataset=DATA).unwrapped.tag_names
@@ -330,7 +330,7 @@ def test_rollouts_on_native_and_sync_vector_envs_agree() -> None:
 
 
 def test_a_nan_loss_stops_without_touching_the_parameters() -> None:
-    from agents.optim import gradient_step
+    from agents.learners.optim import gradient_step
 
     weight = torch.nn.Parameter(torch.ones(2))
     optimizer = torch.optim.SGD([weight], lr=1.0)
@@ -361,7 +361,7 @@ def test_whole_episode_rollouts_play_one_episode_per_sub_env() -> None:
 
 @pytest.mark.parametrize("learner", ["reinforce", "ppo"])
 def test_learners_on_whole_episodes_learn_the_tiny_task(learner: str) -> None:
-    from agents.ppo import PPOConfig, train_ppo
+    from agents.learners.ppo import PPOConfig, train_ppo
 
     policy = make_policy()
     envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="token")

@@ -7,7 +7,7 @@ import pytest
 
 import textenvs  # noqa: F401
 from agents import RandomAgent
-from agents.sb3 import SB3Agent, train_sb3
+from agents.bench.sb3 import SB3Agent, train_sb3
 
 
 def token_accuracy(agent: object, episodes: int = 100) -> float:
@@ -43,7 +43,7 @@ def test_sb3_ppo_trains_a_lora_policy_through_the_transformer_extractor() -> Non
     import torch
     from stable_baselines3 import PPO
 
-    from agents.sb3 import transformer_extractor
+    from agents.bench.sb3 import transformer_extractor
 
     torch.manual_seed(0)
     env = gym.make("TextNER-v0", reward="token")

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from agents import evaluate
-from agents.backbones import tiny_backbone
-from agents.tagging_policy import TaggingPolicy
+from agents.common.vector import reset_info
+from agents.policies.backbones import tiny_backbone
+from agents.policies.tagging import TaggingPolicy, iob2_transitions
 from textenvs.data.tags import first_iob2_violation
 
 
@@ -71,7 +72,7 @@ def test_batched_acting_encodes_new_sentences_together() -> None:
     policy = make_policy()
     envs = gym.make_vec("TextNER-v0", num_envs=4)
     obs, infos = envs.reset(seed=0)
-    episode_infos = [{"words": infos["words"][i]} for i in range(4)]
+    episode_infos = [reset_info(infos, i) for i in range(4)]
     calls, started_episodes = policy.encoder_calls, []
     for _ in range(30):
         actions = policy.act_batch(obs, episode_infos, envs.unwrapped.action_masks())
@@ -79,7 +80,7 @@ def test_batched_acting_encodes_new_sentences_together() -> None:
         obs, _, _, _, infos = envs.step(actions)
         new = np.flatnonzero(infos.get("_words", np.zeros(4, bool)))
         for i in new:
-            episode_infos[i] = {"words": infos["words"][i]}
+            episode_infos[i] = reset_info(infos, int(i))
         if new.size:
             started_episodes.append(new.tolist())
     # One encoder call for the first four sentences, then one per step where some started,
@@ -93,7 +94,7 @@ def test_acting_over_several_encoded_batches_matches_one_shot() -> None:
     train_a_little(policy)
     envs = gym.make_vec("TextNER-v0", num_envs=4)
     obs, infos = envs.reset(seed=0)
-    episode_infos = [{"words": infos["words"][i]} for i in range(4)]
+    episode_infos = [reset_info(infos, i) for i in range(4)]
     unmasked = np.ones((4, len(policy.tag_names)), dtype=bool)
     most_batches, compared = 0, 0
     for _ in range(30):
@@ -112,20 +113,31 @@ def test_acting_over_several_encoded_batches_matches_one_shot() -> None:
             policy.act_batch(obs, episode_infos, envs.unwrapped.action_masks())
         )
         for i in np.flatnonzero(infos.get("_words", np.zeros(4, bool))):
-            episode_infos[i] = {"words": infos["words"][i]}
+            episode_infos[i] = reset_info(infos, int(i))
     assert most_batches >= 3 and compared > 60
 
 
-def test_acting_caches_saved_before_batched_scoring_still_load() -> None:
+def test_episodes_are_recognised_by_their_episode_id() -> None:
     policy = make_policy()
-    obs, info = gym.make("TextNER-v0").reset(seed=0)
+    env = gym.make("TextNER-v0")
+    obs, info = env.reset(seed=0)
     mask = np.ones((1, len(policy.tag_names)), dtype=bool)
     expected = policy.step_logits([obs], [info], mask)
-    _, states, row = policy._cache[0]
-    policy.load_acting_state({"_cache": {0: (info, states[row])}})  # (info, its states)
     calls = policy.encoder_calls
-    assert torch.equal(policy.step_logits([obs], [info], mask), expected)
-    assert policy.encoder_calls == calls  # the restored cache served it
+    # Another dict with the same episode_id is the same episode: the cache serves it, and
+    # so does a cache saved and loaded back (as a checkpoint does).
+    assert torch.equal(policy.step_logits([obs], [dict(info)], mask), expected)
+    policy.load_acting_state(policy.acting_state())
+    assert torch.equal(policy.step_logits([obs], [dict(info)], mask), expected)
+    assert policy.encoder_calls == calls
+    # The same dict object with another episode's id is a new episode: encoded again.
+    _, next_info = env.reset()
+    assert next_info["episode_id"] != info["episode_id"]
+    info["episode_id"] = next_info["episode_id"]
+    policy.step_logits([obs], [info], mask)
+    assert policy.encoder_calls == calls + 1
+    with pytest.raises(KeyError, match="episode_id"):
+        policy.step_logits([obs], [{"words": info["words"]}], mask)
 
 
 def test_acting_respects_masks_and_evaluates() -> None:
@@ -248,3 +260,20 @@ def test_words_past_max_tokens_get_zero_states_in_any_chunk() -> None:
     assert states[0, fit:].abs().sum() == 0
     with pytest.raises(ValueError, match="chunk_tokens"):
         make_policy(chunk_tokens=-1)
+
+
+def test_policy_masks_follow_the_env_iob_rule() -> None:
+    """Both read the IOB rule from textenvs.data.tags: the same tags valid after every tag."""
+    env = gym.make("TextNER-v0", split="validation").unwrapped
+    names = env.tag_names
+    transitions = iob2_transitions(names)
+    env.reset(options={"index": 0})
+    assert transitions[-1].tolist() == env.action_masks().tolist()  # row -1: the start
+    for previous, name in enumerate(names):
+        env.reset(options={"index": 0})
+        if not env.action_masks()[previous]:
+            continue  # an I-X cannot open a sentence
+        env.step(previous)
+        expected = [first_iob2_violation([name, tag]) is None for tag in names]
+        assert env.action_masks().tolist() == expected, name
+        assert transitions[previous].tolist() == expected, name

@@ -16,9 +16,9 @@ import pytest
 import torch
 
 from agents import evaluate
-from agents.checkpoint import CheckpointError
-from agents.runs import RunConfig, build_run
-from agents.training import TrainConfig, train, trainable_weights
+from agents.training.checkpoint import CheckpointError
+from agents.training.loop import TrainConfig, train, trainable_weights
+from agents.training.runs import RunConfig, build_run
 from textenvs.data import TaggedSentence
 
 SENTENCES = [
@@ -142,8 +142,8 @@ def test_a_run_interrupted_and_resumed_ends_like_an_uninterrupted_one(
 
 RESUME_SCRIPT = """
 import os, signal, sys
-from agents.runs import build_run
-from agents.training import train
+from agents.training.runs import build_run
+from agents.training.loop import train
 sys.path.insert(0, {tests!r})
 from test_training import DATA, run_config
 config = run_config({out!r}, tensorboard=False)
@@ -257,7 +257,7 @@ def test_kl_penalty_against_the_policy_with_adapters_disabled() -> None:
 
 
 def test_kl_controller_by_hand() -> None:
-    from agents.kl import KLController
+    from agents.learners.kl import KLController
 
     controller = KLController(0.2, target=1.0, horizon=100)
     controller.update(kl=3.0, steps=10)  # error clipped to +0.2

@@ -9,6 +9,7 @@ entity of the same type, which then starts with ``B-X``); :func:`iob1_to_iob2` c
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Literal
 
 Scheme = Literal["auto", "iob1", "iob2"]
@@ -21,6 +22,7 @@ class TagError(ValueError):
     """A tag or tag sequence that breaks the IOB scheme."""
 
 
+@lru_cache(maxsize=4096)
 def split_tag(tag: str) -> tuple[str, str]:
     """Split a tag into its prefix and entity type.
 
@@ -43,17 +45,35 @@ def split_tag(tag: str) -> tuple[str, str]:
     return prefix, entity_type
 
 
+def continues_entity(tag: str, previous: str | None) -> bool:
+    """Whether ``tag`` continues the entity of the tag before it: the IOB rule, written once.
+
+    An ``I-X`` continues an entity only right after ``B-X`` or ``I-X``. Anything else opens
+    an entity (``B-X``; an ``I-X`` that continues nothing, read leniently as seqeval does)
+    or lies outside one (``O``). Metrics, IOB1 conversion, validation, the envs' action masks
+    and rewards, and the tagging policy's masks all follow from this function.
+
+    Args:
+        tag: the tag.
+        previous: the tag before it, or None at the start of a sentence.
+    """
+    prefix, entity_type = split_tag(tag)
+    return prefix == "I" and previous is not None and split_tag(previous)[1] == entity_type
+
+
+def allowed_after(tag: str, previous: str | None) -> bool:
+    """Whether ``tag`` may follow ``previous`` in IOB2: all but an ``I-X`` continuing nothing."""
+    return split_tag(tag)[0] != "I" or continues_entity(tag, previous)
+
+
 def first_iob2_violation(tags: Sequence[str]) -> int | None:
     """Return the index of the first ``I-X`` that does not continue an ``X`` entity.
 
     In IOB2 an ``I-X`` must follow ``B-X`` or ``I-X``. Returns ``None`` for a valid sequence.
     """
-    prev_type = ""
     for i, tag in enumerate(tags):
-        prefix, entity_type = split_tag(tag)
-        if prefix == "I" and entity_type != prev_type:
+        if not allowed_after(tag, tags[i - 1] if i else None):
             return i
-        prev_type = entity_type
     return None
 
 
@@ -65,13 +85,10 @@ def iob1_to_iob2(tags: Sequence[str]) -> list[str]:
     ones seqeval reads from the IOB1 input.
     """
     converted: list[str] = []
-    prev_type = ""
-    for tag in tags:
-        prefix, entity_type = split_tag(tag)
-        if prefix == "I" and entity_type != prev_type:
-            tag = f"B-{entity_type}"
+    for i, tag in enumerate(tags):
+        if not allowed_after(tag, tags[i - 1] if i else None):
+            tag = f"B-{split_tag(tag)[1]}"
         converted.append(tag)
-        prev_type = entity_type
     return converted
 
 

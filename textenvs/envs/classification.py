@@ -22,6 +22,7 @@ from textenvs.envs.common import (
     batched_info,
     check_choice,
     check_finite,
+    next_episode_id,
     object_column,
     record_index,
 )
@@ -137,7 +138,7 @@ class TextCorpus:
         )
 
 
-class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int]):
+class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
     """Read a text word by word and answer its class.
 
     ## Description
@@ -214,6 +215,17 @@ class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int]):
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    # Set by _setup, as in TextClassificationVectorEnv.
+    corpus: TextCorpus
+    split: str
+    mode: str
+    max_length: int
+    wrong_reward: float
+    read_cost: float
+    label_names: tuple[str, ...]
+    vocab: Vocabulary
+    _answer_offset: int
+    _n_actions: int
 
     def __init__(
         self,
@@ -261,9 +273,12 @@ class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int]):
             "tokens": list(self.corpus.tokens[index]),
             "index": index,
         }
+        info["episode_id"] = next_episode_id(self, seed)
         return self._observation(), info
 
-    def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+    def step(
+        self, action: int | np.int64
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Read the next word, or answer."""
         if self._index < 0:
             raise InvalidActionError("call reset() before step()")
@@ -328,6 +343,18 @@ class TextClassificationVectorEnv(TextVectorEnv):
         **kwargs: the arguments of :class:`TextClassificationEnv`.
     """
 
+    # Set by _setup, as in TextClassificationEnv.
+    corpus: TextCorpus
+    split: str
+    mode: str
+    max_length: int
+    wrong_reward: float
+    read_cost: float
+    label_names: tuple[str, ...]
+    vocab: Vocabulary
+    _answer_offset: int
+    _n_actions: int
+
     def __init__(
         self,
         num_envs: int = 1,
@@ -382,7 +409,7 @@ class TextClassificationVectorEnv(TextVectorEnv):
             infos = self._final_infos(ended, np.where(answered, choices, -1), correct)
         waiting = np.flatnonzero(self._autoreset)
         if waiting.size:
-            infos.update(self._reset_envs(waiting, None))
+            infos.update(self._start_episodes(waiting, None))
             rewards[waiting] = 0.0
             terminated[waiting] = False
         self._autoreset = terminated

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import secrets
 from typing import Any
 
 import gymnasium as gym
@@ -103,6 +104,39 @@ def object_column(num_envs: int, envs: list[int], items: list[Any]) -> np.ndarra
     return column
 
 
+class EpisodeIds:
+    """Numbers the episodes of one env: the ``info["episode_id"]`` of every reset.
+
+    An id is ``stream * 2**32 + count``: ``count`` counts the env's resets, and ``stream`` is
+    the last seed it was reset with (a random number before any seed). Ids are unique within
+    an env, and sub-envs seeded apart (``s + i``, as ``SyncVectorEnv`` and the native vector
+    envs seed them) number their episodes apart, so ids also tell the episodes of a vector
+    env's sub-envs apart. Agents recognise an episode by its id (its acting caches, the steps
+    a learner groups), never by the identity of an info object.
+    """
+
+    def __init__(self) -> None:
+        self.stream: int | None = None
+        self.count = 0
+
+    def next(self, seed: int | None) -> int:
+        """The id of the episode a reset with ``seed`` starts."""
+        if seed is not None:
+            self.stream = int(seed) % 2**31
+        elif self.stream is None:
+            self.stream = secrets.randbits(31)
+        self.count += 1
+        return self.stream * 2**32 + self.count % 2**32
+
+
+def next_episode_id(env: gym.Env, seed: int | None) -> int:
+    """The ``episode_id`` of the episode a single env's ``reset(seed=seed)`` starts."""
+    ids = env.__dict__.get("_episode_ids")
+    if ids is None:
+        ids = env.__dict__["_episode_ids"] = EpisodeIds()
+    return ids.next(seed)
+
+
 def record_index(env: gym.Env, options: dict[str, Any] | None, size: int) -> int:
     """The record a single env's reset starts on: ``options["index"]``, or a uniform draw."""
     if options and "index" in options:
@@ -138,6 +172,7 @@ class TextVectorEnv(VectorEnv):
         self.action_space = batch_space(single_action_space, num_envs)
         self.observation_space = batch_space(single_observation_space, num_envs)
         self._rngs = [seeding.np_random()[0] for _ in range(num_envs)]
+        self._episode_ids = [EpisodeIds() for _ in range(num_envs)]
         self._autoreset = np.zeros(num_envs, dtype=np.bool_)
         self._ready = False  # every sub-env has been reset at least once
 
@@ -166,7 +201,7 @@ class TextVectorEnv(VectorEnv):
         for i in envs.tolist():
             if seeds[i] is not None or self._index[i] < 0:
                 self._rngs[i] = seeding.np_random(seeds[i])[0]
-        infos = self._reset_envs(envs, options.get("index"))
+        infos = self._start_episodes(envs, options.get("index"), seeds)
         self._autoreset[envs] = False
         self._ready = bool((self._index >= 0).all())
         return self._observations(), infos
@@ -196,6 +231,17 @@ class TextVectorEnv(VectorEnv):
             rngs = self._rngs
             return [draw_index(rngs[env], size) for env in envs]
         return [episode_index(index, size)] * len(envs)
+
+    def _start_episodes(
+        self, envs: np.ndarray, index: Any, seeds: list[int | None] | None = None
+    ) -> dict[str, Any]:
+        """Reset sub-envs ``envs`` (also on autoreset): their reset infos with ``episode_id``."""
+        infos = self._reset_envs(envs, index)
+        ids = np.zeros(self.num_envs, dtype=np.int64)
+        for env in envs.tolist():
+            ids[env] = self._episode_ids[env].next(seeds[env] if seeds is not None else None)
+        infos.update(batched_info(envs, episode_id=ids))
+        return infos
 
     def _reset_envs(self, envs: np.ndarray, index: Any) -> dict[str, Any]:
         """Start new episodes in sub-envs ``envs``; return their reset infos, batched."""

@@ -22,6 +22,7 @@ from textenvs.envs.common import (
     action_ids,
     batched_info,
     check_choice,
+    next_episode_id,
     object_column,
     record_index,
 )
@@ -119,7 +120,7 @@ class SentenceCorpus:
         )
 
 
-class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int]):
+class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
     """Pick the source sentences that make the best summary.
 
     ## Description
@@ -189,6 +190,14 @@ class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int]):
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    # Set by _setup, as in TextExtractiveSummarizationVectorEnv.
+    corpus: SentenceCorpus
+    split: str
+    reward_fn: RewardFn
+    max_words: int | None
+    max_sentences: int
+    max_sentence_words: int
+    vocab: Vocabulary
 
     def __init__(
         self,
@@ -231,9 +240,12 @@ class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int]):
             "references": list(self.corpus.examples[index].references),
             "index": index,
         }
+        info["episode_id"] = next_episode_id(self, seed)
         return self._observation(), info
 
-    def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+    def step(
+        self, action: int | np.int64
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Include or skip the current sentence."""
         if self._index < 0:
             raise InvalidActionError("call reset() before step()")
@@ -293,6 +305,15 @@ class TextExtractiveSummarizationVectorEnv(TextVectorEnv):
         num_envs: number of documents summarized at once.
         **kwargs: the arguments of :class:`TextExtractiveSummarizationEnv`.
     """
+
+    # Set by _setup, as in TextExtractiveSummarizationEnv.
+    corpus: SentenceCorpus
+    split: str
+    reward_fn: RewardFn
+    max_words: int | None
+    max_sentences: int
+    max_sentence_words: int
+    vocab: Vocabulary
 
     def __init__(
         self,
@@ -370,7 +391,7 @@ class TextExtractiveSummarizationVectorEnv(TextVectorEnv):
             )
         waiting = np.flatnonzero(self._autoreset)
         if waiting.size:
-            infos.update(self._reset_envs(waiting, None))
+            infos.update(self._start_episodes(waiting, None))
         self._autoreset = ended
         return self._observations(), rewards, ended, np.zeros_like(ended), infos
 

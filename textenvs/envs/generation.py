@@ -20,6 +20,7 @@ from textenvs.envs.common import (
     action_ids,
     batched_info,
     check_choice,
+    next_episode_id,
     object_column,
     record_index,
 )
@@ -208,6 +209,7 @@ class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int]):
         self._index, self._generated, self._done, self._last_score = index, [], False, 0.0
         example = self.corpus.examples[index]
         info = {"prompt": example.prompt, "references": list(example.references), "index": index}
+        info["episode_id"] = next_episode_id(self, seed)
         return self._observation(), info
 
     def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
@@ -356,7 +358,7 @@ class TextGenerationVectorEnv(TextVectorEnv):
                 )
         waiting = np.flatnonzero(self._autoreset)
         if waiting.size:
-            infos.update(self._reset_envs(waiting, None))
+            infos.update(self._start_episodes(waiting, None))
         self._autoreset = ended
         return self._observations(), rewards, terminated, truncated, infos
 

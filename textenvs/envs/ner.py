@@ -16,16 +16,17 @@ from textenvs.envs.common import (
     action_ids,
     batched_info,
     check_choice,
+    next_episode_id,
     record_index,
 )
-from textenvs.envs.tagging import DatasetArg, TaggingCorpus
+from textenvs.envs.tagging import DatasetArg, IOBTables, TaggingCorpus
 from textenvs.metrics.spans import SpanCounts, count_spans
 
 RewardMode = Literal["token", "f1", "delta_f1"]
 REWARD_MODES: tuple[str, ...] = ("token", "f1", "delta_f1")
 
 
-class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
+class TextNEREnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
     """Tag each word of a sentence with its named-entity tag.
 
     ## Description
@@ -120,6 +121,14 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    # Set by _setup, as in TextNERVectorEnv.
+    corpus: TaggingCorpus
+    split: str
+    reward_mode: str
+    tag_names: tuple[str, ...]
+    vocab: Vocabulary
+    max_length: int
+    _tables: IOBTables
 
     def __init__(
         self,
@@ -161,9 +170,13 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int]):
         self._state = 0
         self._closed_correct, self._n_pred, self._n_gold = 0, 0, 0
         self._last_f1 = 0.0
-        return self._observation(), {"words": list(corpus.sentences[index].words), "index": index}
+        info = {"words": list(corpus.sentences[index].words), "index": index}
+        info["episode_id"] = next_episode_id(self, seed)
+        return self._observation(), info
 
-    def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+    def step(
+        self, action: int | np.int64
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Tag the current word with ``action``."""
         if self._index < 0:
             raise InvalidActionError("call reset() before step()")
@@ -254,6 +267,15 @@ class TextNERVectorEnv(TextVectorEnv):
         **kwargs: the arguments of :class:`TextNEREnv`.
     """
 
+    # Set by _setup, as in TextNEREnv.
+    corpus: TaggingCorpus
+    split: str
+    reward_mode: str
+    tag_names: tuple[str, ...]
+    vocab: Vocabulary
+    max_length: int
+    _tables: IOBTables
+
     def __init__(
         self,
         num_envs: int = 1,
@@ -331,7 +353,7 @@ class TextNERVectorEnv(TextVectorEnv):
 
         waiting = self._autoreset.nonzero()[0]
         if waiting.size:
-            infos.update(self._reset_envs(waiting, None))
+            infos.update(self._start_episodes(waiting, None))
             rewards[waiting] = 0.0
         self._autoreset = terminated
         return self._observations(), rewards, terminated, np.zeros_like(terminated), infos

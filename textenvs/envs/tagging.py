@@ -17,7 +17,13 @@ from gymnasium import spaces
 
 from textenvs.data.loaders import load_builtin_ner
 from textenvs.data.records import TaggedSentence
-from textenvs.data.tags import entity_types_of, split_tag, tag_names_for
+from textenvs.data.tags import (
+    allowed_after,
+    continues_entity,
+    entity_types_of,
+    split_tag,
+    tag_names_for,
+)
 from textenvs.data.vocab import PAD_ID, Vocabulary
 from textenvs.envs.datasets import check_max_length, resolve_split
 
@@ -46,7 +52,6 @@ class IOBTables:
         next_state: ``next_state[transition(state, pred, gold)]``, the state after a step.
         deltas: ``(3, n_transitions)`` increments of (entities found exactly and closed,
             predicted entities, gold entities).
-        aligned: ``aligned[state]``, 1 if the open entities match (an extra exact match).
         valid: ``valid[state]``, bool mask of the tags that keep the prediction valid IOB2.
     """
 
@@ -55,7 +60,11 @@ class IOBTables:
         types = sorted({entity_type for _, entity_type in parsed if entity_type})
         n_tags, n_types = len(tag_names), len(types) + 1
         tag_type = np.array([types.index(t) + 1 if t else 0 for _, t in parsed])
-        inside = np.array([prefix == "I" for prefix, _ in parsed])
+        # The IOB rule (textenvs.data.tags) per (type of the previous tag, tag); type 0 is
+        # O or the start of a sentence, type t > 0 stands for a previous B-t or I-t.
+        previous = [None, *(f"B-{t}" for t in types)]
+        continues = np.array([[continues_entity(tag, p) for tag in tag_names] for p in previous])
+        allowed = np.array([[allowed_after(tag, p) for tag in tag_names] for p in previous])
         self.n_tags = n_tags
         self.n_states = n_types * n_types * 2
 
@@ -68,8 +77,8 @@ class IOBTables:
             np.arange(n_tags),
             indexing="ij",
         )
-        pred_continues = inside[pred] & (tag_type[pred] == pred_prev)
-        gold_continues = inside[gold] & (tag_type[gold] == gold_prev)
+        pred_continues = continues[pred_prev, pred]
+        gold_continues = continues[gold_prev, gold]
         pred_opens = (tag_type[pred] > 0) & ~pred_continues
         gold_opens = (tag_type[gold] > 0) & ~gold_continues
         closes_matched = was_aligned & ~pred_continues & ~gold_continues
@@ -81,9 +90,8 @@ class IOBTables:
         self.deltas = (
             np.stack([closes_matched, pred_opens, gold_opens]).reshape(3, -1).astype(np.int64)
         )
-        self.aligned = (np.arange(self.n_states) % 2).astype(np.int64)
         state_pred_type = np.arange(self.n_states) // (2 * n_types)
-        self.valid = ~inside[None, :] | (tag_type[None, :] == state_pred_type[:, None])
+        self.valid = allowed[state_pred_type]
         # Python lists for the single env, where list indexing beats numpy scalars.
         self.next_state_list: list[int] = self.next_state.tolist()
         self.deltas_list: list[tuple[int, int, int]] = list(map(tuple, self.deltas.T.tolist()))
@@ -105,7 +113,6 @@ class TaggingCorpus:
         word_ids: ``(n_sentences, max_length)`` word ids, ``PAD_ID`` past the end.
         attention_mask: ``(n_sentences, max_length)`` int8, 1 for the kept words.
         gold_ids: ``(n_sentences, max_length)`` gold tag ids, 0 past the end.
-        lengths: ``(n_sentences,)`` sentence lengths in words.
         steps: ``(n_sentences,)`` steps per episode: ``min(len(sentence), max_length)``.
         truncated: ``(n_sentences,)`` bool, True for sentences longer than ``max_length``.
         tables: the IOB lookup tables for ``tag_names``.
@@ -118,7 +125,6 @@ class TaggingCorpus:
     word_ids: np.ndarray
     attention_mask: np.ndarray
     gold_ids: np.ndarray
-    lengths: np.ndarray
     steps: np.ndarray
     truncated: np.ndarray
     tables: IOBTables
@@ -182,7 +188,6 @@ class TaggingCorpus:
             word_ids,
             (np.arange(max_length) < steps[:, None]).astype(np.int8),
             gold_ids,
-            lengths,
             steps,
             lengths > steps,
             IOBTables(tag_names),

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from textenvs.data.tags import OUTSIDE, split_tag
+from textenvs.data.tags import OUTSIDE, continues_entity, split_tag
 
 Span = tuple[str, int, int]
 """An entity as ``(type, first_index, last_index)``, both indices inclusive (seqeval's form)."""
@@ -42,7 +42,7 @@ def entity_spans(tags: Sequence[str]) -> list[Span]:
     start = 0
     for i, tag in enumerate(tags):
         prefix, entity_type = split_tag(tag)
-        continues = prefix == "I" and entity_type == open_type
+        continues = continues_entity(tag, tags[i - 1] if i else None)
         if open_type is not None and not continues:
             spans.append((open_type, start, i - 1))
             open_type = None

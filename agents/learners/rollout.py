@@ -16,7 +16,7 @@ With ``explore=eps`` the collector samples from the mix ``(1 - eps) * pi + eps *
 over the valid actions instead, and records each action's log-probability under that mix
 too (``Rollout.behaviour_logprobs``), for the learner to weigh.
 
-With a KL controller (see :mod:`agents.kl`), each valid step's reward becomes the env's
+With a KL controller (see :mod:`agents.learners.kl`), each valid step's reward becomes the env's
 reward minus ``coef * (log pi(a|s) - log pi_ref(a|s))``, the reference being the policy with
 its adapters disabled (``policy.reference_step_logits``); ``Rollout.env_rewards`` keeps the
 env's own rewards for logging.
@@ -33,7 +33,8 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.kl import KLController
+from agents.common.vector import action_masks, reset_info, split
+from agents.learners.kl import KLController
 
 
 @dataclass
@@ -301,29 +302,3 @@ class RolloutCollector:
         generator.set_state(state.pop("generator"))
         state.setdefault("explore", 0.0)  # collectors pickled before exploration existed
         self.__dict__.update(state, generator=generator)
-
-
-def split(observations: dict[str, np.ndarray], n: int) -> list[dict[str, Any]]:
-    """One observation dict per sub-env from a batched one."""
-    return [{key: value[i] for key, value in observations.items()} for i in range(n)]
-
-
-def reset_info(infos: dict[str, Any], env: int) -> dict[str, Any]:
-    """Sub-env ``env``'s entries of a vector env's batched infos (its reset info)."""
-    return {
-        key: value[env]
-        for key, value in infos.items()
-        if not key.startswith("_") and infos.get(f"_{key}", np.ones(env + 1, bool))[env]
-    }
-
-
-def action_masks(envs: gym.vector.VectorEnv) -> np.ndarray:
-    """``(num_envs, n_actions)`` valid actions: the env's ``action_masks()``, else all."""
-    unwrapped = envs.unwrapped
-    if hasattr(unwrapped, "action_masks"):
-        return np.asarray(unwrapped.action_masks(), dtype=np.bool_)
-    if hasattr(unwrapped, "envs"):  # SyncVectorEnv over envs with masks
-        singles = [getattr(e.unwrapped, "action_masks", None) for e in unwrapped.envs]
-        if all(singles):
-            return np.stack([np.asarray(m(), dtype=np.bool_) for m in singles])
-    return np.ones((envs.num_envs, envs.single_action_space.n), dtype=np.bool_)

@@ -1,7 +1,7 @@
 """What every learner shares: its common settings, its optimizer, and resumable state.
 
 A learner is built on a policy and a vector env, and trains by repeated :meth:`Learner.update`
-calls, each returning one log row. :mod:`agents.training` drives those calls (evaluation,
+calls, each returning one log row. :mod:`agents.training.loop` drives those calls (evaluation,
 logging, checkpoints); ``learn()`` simply runs ``config.updates`` of them. A learner's whole
 state (optimizer, rollout collector with its envs, random generators, the policy's acting
 caches) round-trips through :meth:`state_dict` / :meth:`load_state_dict`, so a resumed run
@@ -19,10 +19,10 @@ from typing import Any
 
 import torch
 
-from agents import distributed
-from agents.kl import KLController
-from agents.optim import gradient_step
-from agents.rollout import RolloutCollector
+from agents.common import distributed
+from agents.learners.kl import KLController
+from agents.learners.optim import gradient_step
+from agents.learners.rollout import RolloutCollector
 
 
 @dataclass
@@ -180,8 +180,8 @@ class Learner:
     def state_dict(self) -> dict[str, Any]:
         """Everything that changes while training, except the policy's weights."""
         resumable = {name: getattr(self, name) for name in self.resumable}
-        # One pickle for the collector and the policy's caches: they share the episodes'
-        # info objects, and the caches recognise an episode by that identity.
+        # The policy's acting caches know their episodes by ``episode_id``; they are saved
+        # with the collector, whose envs hold the episodes in flight.
         acting = self.policy.acting_state() if hasattr(self.policy, "acting_state") else {}
         return {
             "learner": type(self).__name__,

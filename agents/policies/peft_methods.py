@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import peft
 from torch import nn
 
 PEFT_METHODS = ("lora", "ia3", "prompt_tuning", "prefix_tuning", "bitfit", "none", "frozen")
@@ -83,8 +84,6 @@ def apply_peft(model: nn.Module, spec: PeftSpec | str, causal: bool = False) -> 
                 "another PEFT method"
             )
         return model
-    import peft
-
     task_type = peft.TaskType.CAUSAL_LM if causal else peft.TaskType.FEATURE_EXTRACTION
     config: Any
     if spec.method == "lora":

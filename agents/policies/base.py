@@ -18,12 +18,18 @@ from typing import Any, TypeVar
 
 import numpy as np
 import torch
+from peft import set_peft_model_state_dict
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from agents.backbones import Backbone, load_backbone
-from agents.peft_heads import PeftSpec, adapters_disabled, apply_peft, trainable_parameters
-from agents.protocol import BaseAgent
+from agents.common.protocol import BaseAgent
+from agents.policies.backbones import Backbone, load_backbone
+from agents.policies.peft_methods import (
+    PeftSpec,
+    adapters_disabled,
+    apply_peft,
+    trainable_parameters,
+)
 
 CONFIG_FILE = "policy_config.json"
 TRANSFORMER_FILE = "transformer_trained.safetensors"
@@ -215,8 +221,6 @@ class PeftPolicy(nn.Module, BaseAgent):
             **config["arguments"],
         )
         if adapter.is_file():
-            from peft import set_peft_model_state_dict
-
             result = set_peft_model_state_dict(policy.transformer, trained)
             # peft loads prompt-learning embeddings itself, then reports their key as unexpected.
             unknown = set(result.unexpected_keys) - {"prompt_embeddings"}

@@ -14,6 +14,7 @@ runs here, so a YAML file describes a run the same way everywhere::
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,16 +24,21 @@ import gymnasium as gym
 import torch
 
 import textenvs  # noqa: F401  (registers the env ids)
-from agents import distributed
-from agents.backbones import load_backbone
-from agents.config import ConfigError, from_dict
-from agents.evaluate import evaluate
-from agents.group_pg import GroupConfig, GroupPolicyGradient
-from agents.learner import Learner, LearnerConfig
-from agents.peft_heads import PeftSpec
-from agents.ppo import PPO, PPOConfig, a2c_config
-from agents.reinforce import Reinforce, ReinforceConfig
-from agents.training import TrainConfig, TrainResult, train
+from agents.common import distributed
+from agents.common.config import ConfigError, from_dict
+from agents.common.evaluation import evaluate
+from agents.learners.base import Learner, LearnerConfig
+from agents.learners.group_pg import GroupConfig, GroupPolicyGradient
+from agents.learners.ppo import PPO, PPOConfig, a2c_config
+from agents.learners.reinforce import Reinforce, ReinforceConfig
+from agents.learners.supervised import SupervisedClassifier, SupervisedConfig, SupervisedTagger
+from agents.policies.backbones import load_backbone
+from agents.policies.classification import ClassificationPolicy
+from agents.policies.generative import GenerativePolicy
+from agents.policies.peft_methods import PeftSpec
+from agents.policies.tagging import TaggingPolicy
+from agents.training.loop import TrainConfig, TrainResult, train
+from textenvs.data.folders import load_split_folder
 
 LEARNERS = ("ppo", "a2c", "reinforce", "rloo", "grpo", "supervised")
 
@@ -77,7 +83,7 @@ class RunConfig:
 
 @dataclass
 class Run:
-    """A built run: what :func:`agents.training.train` needs."""
+    """A built run: what :func:`agents.training.loop.train` needs."""
 
     config: RunConfig
     policy: Any
@@ -102,8 +108,6 @@ def learner_config(config: RunConfig) -> LearnerConfig:
     settings = {"seed": config.seed, **config.learner_config}
     where = f"learner_config ({config.learner})"
     if config.learner == "supervised":
-        from agents.supervised import SupervisedConfig
-
         return from_dict(SupervisedConfig, settings, where)
     if config.learner == "ppo":
         return from_dict(PPOConfig, settings, where)
@@ -125,18 +129,12 @@ def build_policy(config: RunConfig, dataset: Any = None) -> Any:
     env = gym.make(config.env, dataset=dataset, **config.env_kwargs).unwrapped
     backbone = load_backbone(config.backbone)
     if hasattr(env, "tag_names"):
-        from agents.tagging_policy import TaggingPolicy
-
         return TaggingPolicy(backbone, env.tag_names, peft, **config.policy_kwargs)
     if hasattr(env, "label_names"):
-        from agents.classification_policy import ClassificationPolicy
-
         mode = config.env_kwargs.get("mode", "read")
         return ClassificationPolicy(
             backbone, env.label_names, peft, mode=mode, **config.policy_kwargs
         )
-    from agents.generative_policy import GenerativePolicy
-
     return GenerativePolicy(backbone, peft, **config.policy_kwargs)
 
 
@@ -161,8 +159,6 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
     kwargs = env_kwargs(config, policy, dataset)
     learner: Learner
     if config.learner == "supervised":
-        from agents.supervised import SupervisedClassifier, SupervisedTagger
-
         corpus = gym.make(config.env, split="train", **kwargs).unwrapped.corpus
         if hasattr(corpus, "sentences"):
             learner = SupervisedTagger(policy, list(corpus.sentences), settings)
@@ -214,8 +210,6 @@ def env_kwargs(config: RunConfig, policy: Any, dataset: Any = None) -> dict[str,
 
 def load_data(env_id: str, folder: str | Path) -> dict[str, list[Any]]:
     """The splits in ``folder`` for ``env_id``'s kind of records (see textenvs.data.folders)."""
-    from textenvs.data.folders import load_split_folder
-
     entry_point = str(gym.spec(env_id).entry_point)  # e.g. "textenvs.envs.ner:TextNER"
     module = entry_point.partition(":")[0].rsplit(".", 1)[-1]
     kinds = {"ner": "tagging", "classification": "classification"}
@@ -223,17 +217,12 @@ def load_data(env_id: str, folder: str | Path) -> dict[str, list[Any]]:
 
 
 POLICY_CLASSES = {
-    "TaggingPolicy": "agents.tagging_policy",
-    "ClassificationPolicy": "agents.classification_policy",
-    "GenerativePolicy": "agents.generative_policy",
+    cls.__name__: cls for cls in (TaggingPolicy, ClassificationPolicy, GenerativePolicy)
 }
 
 
 def load_policy(directory: str | Path) -> Any:
     """Load a saved policy of any class (the one its ``policy_config.json`` names)."""
-    import importlib
-    import json
-
     path = Path(directory) / "policy_config.json"
     try:
         name = json.loads(path.read_text(encoding="utf-8"))["policy"]
@@ -241,10 +230,10 @@ def load_policy(directory: str | Path) -> Any:
         raise ValueError(f"{directory}: not a saved policy ({error})") from None
     if name not in POLICY_CLASSES:
         raise ValueError(f"{path}: unknown policy class {name!r}")
-    return getattr(importlib.import_module(POLICY_CLASSES[name]), name).load(directory)
+    return POLICY_CLASSES[name].load(directory)
 
 
 def run(config: RunConfig, dataset: Any = None, resume: bool = False) -> TrainResult:
-    """Build and train ``config``'s run; see :func:`agents.training.train`."""
+    """Build and train ``config``'s run; see :func:`agents.training.loop.train`."""
     built = build_run(config, dataset)
     return train(built.learner, built.evaluate, config.train, resume=resume, run_info=built.info())

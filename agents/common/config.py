@@ -134,11 +134,6 @@ def convert(value: Any, kind: Any, where: str) -> Any:
     return value
 
 
-def to_dict(config: Any) -> dict[str, Any]:
-    """A dataclass config as a plain mapping (what ``load_config`` reads back)."""
-    return dataclasses.asdict(config)
-
-
 def describe(cls: type[Any], prefix: str = "") -> list[tuple[str, str, str]]:
     """``(key, default, help)`` of every field, nested sections as dotted keys."""
     rows = []

@@ -14,7 +14,7 @@
 
 A NaN loss or reward stops training with its error; the last checkpoint stays intact.
 
-Under a data-parallel launcher (see :mod:`agents.distributed`) every process runs this loop
+Under a data-parallel launcher (see :mod:`agents.common.distributed`) every process runs this loop
 with its own learner; only the main process logs, evaluates, keeps the best policy and
 writes files, and its decisions (time budget, patience) are broadcast so that all processes
 stop together. Env steps are counted over all processes; the checkpoint holds every
@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents import distributed
-from agents.checkpoint import (
+from tqdm.auto import tqdm
+
+from agents.common import distributed
+from agents.training.checkpoint import (
     CheckpointError,
     load_checkpoint,
     load_trainable_weights,
@@ -156,6 +159,30 @@ def main_metric(metrics: dict[str, float], name: str | None = None) -> str:
     raise ValueError(f"no known main metric among {sorted(metrics)}; set TrainConfig.metric")
 
 
+@dataclass
+class LoopState:
+    """What the loop carries from update to update; a checkpoint saves it whole.
+
+    Attributes:
+        history: one row per evaluation (update, env steps, seconds, the metrics).
+        best: the best evaluation's row so far.
+        best_weights: the trainable weights of the best policy so far.
+        bad_evals: evaluations since the best one (for ``patience``).
+        seconds: training time so far (evaluation excluded).
+        stopped: why the loop stops: ``updates`` (still running, or ran out), ``time``,
+            ``patience``.
+        log_bytes: the length of ``log.jsonl`` at the last checkpoint.
+    """
+
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best: dict[str, Any] | None = None
+    best_weights: dict[str, Any] | None = None
+    bad_evals: int = 0
+    seconds: float = 0.0
+    stopped: str = "updates"
+    log_bytes: int = 0
+
+
 def train(
     learner: Any,
     evaluate: Callable[[str, int | None], dict[str, float]],
@@ -168,7 +195,7 @@ def train(
     """Train with ``learner`` until its updates, the time budget or patience run out.
 
     Args:
-        learner: a :class:`agents.learner.Learner` (or anything with ``update()``,
+        learner: a :class:`agents.learners.base.Learner` (or anything with ``update()``,
             ``updates_done``, ``env_steps``, ``policy``, ``state_dict``/``load_state_dict``).
         evaluate: ``evaluate(split, limit) -> metrics`` of the current policy.
         config: the loop's settings.
@@ -179,148 +206,212 @@ def train(
     wall_start = time.perf_counter()
     config = config or TrainConfig()
     total = total_updates or getattr(learner, "total_updates", None) or learner.config.updates
-    out = Path(config.out) if config.out else None
-    policy = learner.policy
-    processes = getattr(learner, "distributed", distributed.SINGLE)
-    main = processes.is_main
-    loop: dict[str, Any] = {
-        "history": [],
-        "best": None,
-        "best_weights": None,
-        "bad_evals": 0,
-        "seconds": 0.0,
-        "stopped": "updates",
-        "log_bytes": 0,
-    }
-    if resume:
-        if out is None:
-            raise ValueError("resume needs a run folder (TrainConfig.out)")
-        loop = load_checkpoint(
-            out / CHECKPOINT, policy, learner, processes.rank, processes.world_size
-        )
-    elif out is not None:
-        taken = processes.broadcast(main and (out / CHECKPOINT).exists())
-        if taken:
-            raise ValueError(f"{out} already holds a run: pass resume=True, or another folder")
-        if main:
-            out.mkdir(parents=True, exist_ok=True)
-    log = _Log(out if main else None, config.tensorboard, loop["log_bytes"], learner.updates_done)
-    env_steps = int(processes.sum(learner.env_steps))  # over all processes
-
-    def run_evaluation(split: str, limit: int | None) -> dict[str, float]:
-        caches = policy.acting_state() if hasattr(policy, "acting_state") else None
-        try:
-            return evaluate(split, limit)
-        finally:  # evaluation must not disturb the episodes the learner has in flight
-            if caches is not None:
-                policy.load_acting_state(caches)
-
-    def evaluate_and_select() -> bool:
-        """Evaluate, keep the best, and say whether patience ran out."""
-        metrics = run_evaluation(config.eval_split, config.eval_limit)
-        name = main_metric(metrics, config.metric)
-        row = {"update": learner.updates_done, "env_steps": env_steps}
-        row |= {"seconds": round(loop["seconds"], 3), config.eval_split: metrics}
-        loop["history"].append(row)
-        log.write("eval", row, {f"{config.eval_split}/{k}": v for k, v in metrics.items()})
-        best = loop["best"]
-        if best is None or metrics[name] > best[config.eval_split][name]:
-            loop["best"], loop["bad_evals"] = row, 0
-            loop["best_weights"] = trainable_weights(policy)
-            if out is not None:
-                _save_atomically(policy, out / BEST)
-        else:
-            loop["bad_evals"] += 1
-        return config.patience is not None and loop["bad_evals"] >= config.patience
-
-    def checkpoint() -> None:
-        if out is not None:
-            states = processes.gather(process_state(learner))  # every process takes part
-            if main:
-                loop["log_bytes"] = log.flush()
-                save_checkpoint(out / CHECKPOINT, policy, loop, states)
-
-    def evaluate_everywhere() -> None:
-        """The main process evaluates; all processes learn whether patience ran out."""
-        out_of_patience = evaluate_and_select() if main else False
-        if processes.broadcast(out_of_patience):
-            loop["stopped"] = "patience"
-
-    if processes.broadcast(not loop["history"] and config.eval_every):
-        evaluate_everywhere()  # zero-shot: the policy before any update
-    bar = _progress(config.progress and main, total, learner.updates_done)
+    loop = _Loop(learner, evaluate, config, resume)
+    if loop.agreed(not loop.state.history and config.eval_every):
+        loop.evaluate()  # zero-shot: the policy before any update
+    bar = _progress(config.progress and loop.main, total, learner.updates_done)
     try:
-        while loop["stopped"] == "updates" and learner.updates_done < total:
-            out_of_time = config.max_seconds is not None and loop["seconds"] >= config.max_seconds
-            if processes.broadcast(out_of_time):  # the main process's clock decides
-                loop["stopped"] = "time"
+        while loop.state.stopped == "updates" and learner.updates_done < total:
+            if loop.out_of_time():
                 break
-            start = time.perf_counter()
-            row = learner.update()
-            loop["seconds"] += time.perf_counter() - start
-            env_steps = int(processes.sum(learner.env_steps))
-            row = {**row, "env_steps": env_steps, "seconds": round(loop["seconds"], 3)}
-            row["env_steps_per_second"] = round(env_steps / max(loop["seconds"], 1e-9), 1)
-            log.write("update", row, {f"train/{k}": v for k, v in row.items()})
+            row = loop.update()
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(_postfix(row, loop, config), refresh=False)
-            done = learner.updates_done
-            if config.eval_every and done % config.eval_every == 0:
-                evaluate_everywhere()
-            if config.checkpoint_every and done % config.checkpoint_every == 0:
-                checkpoint()
-        unevaluated = bool(
-            config.eval_every
-            and loop["history"]
-            and loop["history"][-1]["update"] != learner.updates_done
-        )
-        if processes.broadcast(unevaluated):  # the main process keeps the history
-            evaluate_everywhere()  # the last policy gets its say in model selection
-        checkpoint()
+                bar.set_postfix(_postfix(row, loop.state, config), refresh=False)
+            if _due(learner.updates_done, config.eval_every):
+                loop.evaluate()
+            if _due(learner.updates_done, config.checkpoint_every):
+                loop.checkpoint()
+        if loop.agreed(loop.last_policy_unevaluated()):
+            loop.evaluate()  # the last policy gets its say in model selection
+        loop.checkpoint()
     except BaseException:
-        log.close()  # what was logged after the last checkpoint is dropped on resume
+        loop.log.close()  # what was logged after the last checkpoint is dropped on resume
         raise
     finally:
         if bar is not None:
             bar.close()
-    if loop["best_weights"] is not None:  # test the selected policy, not merely the last
-        load_trainable_weights(policy, loop["best_weights"])
-    test = None
-    if config.test_split is not None and main:
-        test = run_evaluation(config.test_split, None)
-        log.write("test", {"update": learner.updates_done, config.test_split: test}, {})
-    # Every process returns the main process's result.
-    history, best, test, seconds = processes.broadcast(
-        (loop["history"], loop["best"], test, loop["seconds"])
-    )
-    result = TrainResult(
-        history=history,
-        best=best,
-        test=test,
-        updates=learner.updates_done,
-        env_steps=env_steps,
-        train_seconds=seconds,
-        wall_seconds=time.perf_counter() - wall_start,
-        stopped=loop["stopped"],
-    )
-    log.close()
-    if out is not None and main:
-        validation = result.best[config.eval_split] if result.best else None
-        results = {
-            **(run_info or {}),
-            "validation": validation,
-            **asdict(result),
-            "config": asdict(config),
-        }
-        _write_atomically(out / RESULTS, json.dumps(results, indent=2, default=str))
+    loop.restore_best_policy()  # test the selected policy, not merely the last
+    result = loop.result(loop.test(), time.perf_counter() - wall_start)
+    loop.log.close()
+    loop.write_results(result, run_info)
     return result
 
 
-def _postfix(row: dict[str, Any], loop: dict[str, Any], config: TrainConfig) -> dict[str, str]:
+class _Loop:
+    """The steps :func:`train` is made of, on one learner and its run folder.
+
+    Under data-parallel processes every process has one; only the main process evaluates,
+    logs and writes files, and :meth:`agreed` makes its decisions every process's.
+    """
+
+    def __init__(
+        self,
+        learner: Any,
+        evaluate: Callable[[str, int | None], dict[str, float]],
+        config: TrainConfig,
+        resume: bool,
+    ) -> None:
+        self.learner, self.policy, self.config = learner, learner.policy, config
+        self.evaluate_policy = evaluate
+        self.out = Path(config.out) if config.out else None
+        self.processes = getattr(learner, "distributed", distributed.SINGLE)
+        self.main = self.processes.is_main
+        self.state = self._restore() if resume else self._start()
+        self.log = _Log(
+            self.out if self.main else None,
+            config.tensorboard,
+            self.state.log_bytes,
+            learner.updates_done,
+        )
+        self.env_steps = int(self.processes.sum(learner.env_steps))  # over all processes
+
+    def _start(self) -> LoopState:
+        out = self.out
+        if out is not None:
+            if self.agreed(self.main and (out / CHECKPOINT).exists()):
+                raise ValueError(f"{out} already holds a run: pass resume=True, or another folder")
+            if self.main:
+                out.mkdir(parents=True, exist_ok=True)
+        return LoopState()
+
+    def _restore(self) -> LoopState:
+        if self.out is None:
+            raise ValueError("resume needs a run folder (TrainConfig.out)")
+        saved = load_checkpoint(
+            self.out / CHECKPOINT,
+            self.policy,
+            self.learner,
+            self.processes.rank,
+            self.processes.world_size,
+        )
+        return LoopState(**saved)
+
+    def agreed(self, decision: Any) -> Any:
+        """The main process's ``decision``, in every process."""
+        return self.processes.broadcast(decision)
+
+    def out_of_time(self) -> bool:
+        """Whether the time budget is spent (the main process's clock decides)."""
+        config, state = self.config, self.state
+        spent = config.max_seconds is not None and state.seconds >= config.max_seconds
+        if self.agreed(spent):
+            state.stopped = "time"
+        return state.stopped == "time"
+
+    def update(self) -> dict[str, Any]:
+        """One learner update, timed and logged; its log row."""
+        start = time.perf_counter()
+        row = self.learner.update()
+        self.state.seconds += time.perf_counter() - start
+        self.env_steps = int(self.processes.sum(self.learner.env_steps))
+        seconds = self.state.seconds
+        row = {**row, "env_steps": self.env_steps, "seconds": round(seconds, 3)}
+        row["env_steps_per_second"] = round(self.env_steps / max(seconds, 1e-9), 1)
+        self.log.write("update", row, {f"train/{k}": v for k, v in row.items()})
+        return row
+
+    def evaluate(self) -> None:
+        """The main process evaluates and keeps the best policy; all learn if patience ran out."""
+        out_of_patience = self._evaluate_and_select() if self.main else False
+        if self.agreed(out_of_patience):
+            self.state.stopped = "patience"
+
+    def _evaluate_and_select(self) -> bool:
+        config, state = self.config, self.state
+        metrics = self._run_evaluation(config.eval_split, config.eval_limit)
+        name = main_metric(metrics, config.metric)
+        row = {"update": self.learner.updates_done, "env_steps": self.env_steps}
+        row |= {"seconds": round(state.seconds, 3), config.eval_split: metrics}
+        state.history.append(row)
+        self.log.write("eval", row, {f"{config.eval_split}/{k}": v for k, v in metrics.items()})
+        if state.best is None or metrics[name] > state.best[config.eval_split][name]:
+            state.best, state.bad_evals = row, 0
+            state.best_weights = trainable_weights(self.policy)
+            if self.out is not None:
+                _save_atomically(self.policy, self.out / BEST)
+        else:
+            state.bad_evals += 1
+        return config.patience is not None and state.bad_evals >= config.patience
+
+    def _run_evaluation(self, split: str, limit: int | None) -> dict[str, float]:
+        policy = self.policy
+        caches = policy.acting_state() if hasattr(policy, "acting_state") else None
+        try:
+            return self.evaluate_policy(split, limit)
+        finally:  # evaluation must not disturb the episodes the learner has in flight
+            if caches is not None:
+                policy.load_acting_state(caches)
+
+    def last_policy_unevaluated(self) -> bool:
+        """Whether updates ran since the last evaluation (with evaluation on)."""
+        history = self.state.history
+        return bool(
+            self.config.eval_every
+            and history
+            and history[-1]["update"] != self.learner.updates_done
+        )
+
+    def checkpoint(self) -> None:
+        """Save the run (every process's learner state) to ``checkpoint.pt``."""
+        if self.out is None:
+            return
+        states = self.processes.gather(process_state(self.learner))  # every process takes part
+        if self.main:
+            self.state.log_bytes = self.log.flush()
+            save_checkpoint(self.out / CHECKPOINT, self.policy, vars(self.state), states)
+
+    def restore_best_policy(self) -> None:
+        """Put the best evaluation's weights back into the policy."""
+        if self.state.best_weights is not None:
+            load_trainable_weights(self.policy, self.state.best_weights)
+
+    def test(self) -> dict[str, float] | None:
+        """The policy's metrics on the test split (main process; None without one)."""
+        split = self.config.test_split
+        if split is None or not self.main:
+            return None
+        test = self._run_evaluation(split, None)
+        self.log.write("test", {"update": self.learner.updates_done, split: test}, {})
+        return test
+
+    def result(self, test: dict[str, float] | None, wall_seconds: float) -> TrainResult:
+        """The run's result; every process returns the main process's."""
+        state = self.state
+        history, best, test, seconds = self.agreed((state.history, state.best, test, state.seconds))
+        return TrainResult(
+            history=history,
+            best=best,
+            test=test,
+            updates=self.learner.updates_done,
+            env_steps=self.env_steps,
+            train_seconds=seconds,
+            wall_seconds=wall_seconds,
+            stopped=state.stopped,
+        )
+
+    def write_results(self, result: TrainResult, run_info: dict[str, Any] | None) -> None:
+        """``results.json``: the run's description, its result and the loop's settings."""
+        if self.out is None or not self.main:
+            return
+        split = self.config.eval_split
+        results = {
+            **(run_info or {}),
+            "validation": result.best[split] if result.best else None,
+            **asdict(result),
+            "config": asdict(self.config),
+        }
+        _write_atomically(self.out / RESULTS, json.dumps(results, indent=2, default=str))
+
+
+def _due(updates_done: int, every: int) -> bool:
+    return bool(every) and updates_done % every == 0
+
+
+def _postfix(row: dict[str, Any], state: LoopState, config: TrainConfig) -> dict[str, str]:
     postfix = {"reward": f"{row.get('reward', row.get('loss', math.nan)):.3f}"}
-    if loop["history"]:
-        metrics = loop["history"][-1][config.eval_split]
+    if state.history:
+        metrics = state.history[-1][config.eval_split]
         name = main_metric(metrics, config.metric)
         postfix[name] = f"{metrics[name]:.3f}"
     return postfix
@@ -329,15 +420,11 @@ def _postfix(row: dict[str, Any], loop: dict[str, Any], config: TrainConfig) -> 
 def _progress(enabled: bool, total: int, initial: int) -> Any:
     if not enabled:
         return None
-    from tqdm.auto import tqdm
-
     return tqdm(total=total, initial=initial, unit="update", dynamic_ncols=True)
 
 
 def _save_atomically(policy: Any, directory: Path) -> None:
     """Save a policy folder so that a complete copy always exists (new, then swap)."""
-    import shutil
-
     fresh, old = (
         directory.with_name(directory.name + ".new"),
         directory.with_name(directory.name + ".old"),

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from torch.nn.functional import cross_entropy
 
-from agents.learner import Learner, LearnerConfig
-from agents.tagging_policy import TaggingPolicy
+from agents.learners.base import Learner, LearnerConfig
+from agents.policies.tagging import TaggingPolicy
 from textenvs.data.records import TaggedSentence
 
 
@@ -151,7 +151,7 @@ class SupervisedClassifier(SupervisedLearner):
     """Fit a classification policy to read every visible word, then answer the gold label.
 
     Args:
-        policy: a :class:`agents.classification_policy.ClassificationPolicy`.
+        policy: a :class:`agents.policies.classification.ClassificationPolicy`.
         texts: each training text's visible words (the env's ``corpus.tokens``, cut at
             ``corpus.visible``).
         labels: each text's gold class index (``corpus.label_ids``).

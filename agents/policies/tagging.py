@@ -16,9 +16,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.backbones import Backbone
-from agents.peft_heads import PeftSpec
-from agents.policy_base import PeftPolicy
+from agents.common.vector import episode_id
+from agents.policies.backbones import Backbone
+from agents.policies.base import PeftPolicy
+from agents.policies.peft_methods import PeftSpec
+from textenvs.data.tags import allowed_after
 from textenvs.data.tokenize import word_tokenize
 
 
@@ -28,7 +30,7 @@ class TaggingPolicy(PeftPolicy):
     Args:
         backbone: the encoder and its tokenizer (e.g. ``load_backbone("minilm")``).
         tag_names: the env's tags in action order (``env.unwrapped.tag_names``).
-        peft: the parameter-efficient method (see :mod:`agents.peft_heads`).
+        peft: the parameter-efficient method (see :mod:`agents.policies.peft_methods`).
         condition_on_previous_tag: add a learned embedding of the previous tag (or of the
             sentence start) to the word state before the heads.
         max_tokens: sub-word tokens per sentence the encoder reads; words past it get a zero
@@ -171,15 +173,17 @@ class TaggingPolicy(PeftPolicy):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Masked tag logits and values of each episode's current word, encoding new sentences.
 
-        Episode ``i`` is identified by its reset ``info`` object: a new one means a new
-        sentence, encoded (with the other new ones, in one batch) and cached.
+        Sub-env ``i``'s episode is recognised by its reset info's ``episode_id``: a new one
+        means a new sentence, encoded (with the other new ones, in one batch) and cached.
         """
         if masks.shape[-1] != len(self.tag_names):
             raise ValueError(
                 f"the env has {masks.shape[-1]} actions but this policy has "
                 f"{len(self.tag_names)} tags {self.tag_names}: build it with the env's tag_names"
             )
-        new = [i for i, info in enumerate(infos) if self._cache.get(i, (None,))[0] is not info]
+        new = [
+            i for i, info in enumerate(infos) if self._cache.get(i, (None,))[0] != episode_id(info)
+        ]
         if new:
             # Episodes on the same sentence (RLOO/GRPO groups) share one encoding.
             rows: dict[tuple[str, ...], int] = {}
@@ -194,15 +198,8 @@ class TaggingPolicy(PeftPolicy):
                 recorded.update((words, (states, row)) for words, row in rows.items())
                 states = states.detach()
             for i in new:
-                self._cache[i] = (infos[i], states, rows[tuple(infos[i]["words"])])
+                self._cache[i] = (episode_id(infos[i]), states, rows[tuple(infos[i]["words"])])
         return self._scores([self._cache[i][1:] for i in range(len(infos))], observations, masks)
-
-    def load_acting_state(self, state: dict[str, Any]) -> None:
-        """Put back caches from :meth:`acting_state` (also those of older checkpoints)."""
-        super().load_acting_state(state)
-        for i, entry in self._cache.items():
-            if len(entry) == 2:  # (info, one sentence's word states): make it a batch of one
-                self._cache[i] = (entry[0], entry[1][None], 0)
 
     def evaluate_actions(
         self,
@@ -296,7 +293,7 @@ class TaggingPolicy(PeftPolicy):
         """
         sentences = [word_tokenize(t) if isinstance(t, str) else list(t) for t in texts]
         word_states, _ = self.encode_words(sentences)
-        valid = _iob2_transitions(self.tag_names)
+        valid = iob2_transitions(self.tag_names)
         results = []
         for row, words in enumerate(sentences):
             previous, tags = -1, []
@@ -323,15 +320,9 @@ class TaggingPolicy(PeftPolicy):
         }
 
 
-def _iob2_transitions(tag_names: tuple[str, ...]) -> torch.Tensor:
+def iob2_transitions(tag_names: tuple[str, ...]) -> torch.Tensor:
     """``valid[previous + 1?]``: row ``p`` (or -1 = start) -> tags valid after it, IOB2."""
-    n = len(tag_names)
-    valid = torch.ones(n + 1, n, dtype=torch.bool)
-    for previous in range(-1, n):
-        prev_type = (
-            tag_names[previous][2:] if previous >= 0 and tag_names[previous] != "O" else None
-        )
-        for tag, name in enumerate(tag_names):
-            if name.startswith("I-") and name[2:] != prev_type:
-                valid[previous, tag] = False
-    return valid
+    before = [*tag_names, None]  # row -1: the start of a sentence
+    return torch.tensor(
+        [[allowed_after(tag, previous) for tag in tag_names] for previous in before]
+    )

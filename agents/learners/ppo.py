@@ -1,7 +1,11 @@
 """PPO (clipped surrogate, value loss, entropy bonus, minibatch epochs, target-KL early stop).
 
-Reads top to bottom like CleanRL's ``ppo.py``, on the shared rollout core. ``epochs=1`` with
-one minibatch and no clipping effect is A2C (see :func:`a2c_config`).
+The algorithm is :meth:`PPO.update`, top to bottom as in CleanRL's ``ppo.py``: collect a
+rollout, GAE advantages, then ``epochs`` passes of clipped-surrogate minibatch steps. What it
+shares with the other learners lives beside it: the rollout core (``rollout.py``: acting,
+masks, autoreset, KL penalty), ``gae`` and ``ppo_clipped_loss`` (``advantages.py``), the
+checked gradient step (``optim.py``) and the optimizer and resumable state (``base.py``).
+``epochs=1`` with one minibatch and no clipping effect is A2C (see :func:`a2c_config`).
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from agents.advantages import gae, ppo_clipped_loss
-from agents.learner import Learner, RolloutConfig
+from agents.common.vector import episode_id
+from agents.learners.advantages import gae, ppo_clipped_loss
+from agents.learners.base import Learner, RolloutConfig
 
 
 @dataclass
@@ -119,10 +124,10 @@ class PPO(Learner):
 
 
 def episode_groups(samples: np.ndarray, infos: list[dict[str, Any]]) -> list[np.ndarray]:
-    """The sample indices of each episode (its reset ``info`` object), in rollout order."""
+    """The sample indices of each episode (its ``episode_id``), in rollout order."""
     groups: dict[int, list[int]] = {}
     for sample in samples.tolist():
-        groups.setdefault(id(infos[sample]), []).append(sample)
+        groups.setdefault(episode_id(infos[sample]), []).append(sample)
     return [np.asarray(group) for group in groups.values()]
 
 

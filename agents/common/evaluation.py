@@ -8,7 +8,8 @@ import gymnasium as gym
 import numpy as np
 
 import textenvs  # noqa: F401  (registers the env ids)
-from agents.protocol import Agent
+from agents.common.protocol import Agent
+from agents.common.vector import action_masks, reset_info
 from textenvs.metrics import classification_scores, corpus_span_scores
 
 
@@ -41,6 +42,8 @@ def evaluate(
     env = gym.make(env_id, split=split, **env_kwargs) if isinstance(env_id, str) else env_id
     if hasattr(agent, "check_env"):
         agent.check_env(env)  # e.g. a policy built for other tags than the env's
+    if hasattr(agent, "load_acting_state"):  # a new env: its episode ids say nothing of
+        agent.load_acting_state({})  # the episodes the agent's caches hold
     size = len(env.unwrapped.corpus)
     total = size if limit is None else min(limit, size)
     if num_envs > 1 and isinstance(env_id, str):
@@ -49,10 +52,10 @@ def evaluate(
         return _scores(env, finals, returns)
     finals, returns = [], []
     for index in range(total):
-        observation, reset_info = env.reset(options={"index": index})
+        observation, first_info = env.reset(options={"index": index})
         total, done = 0.0, False
         while not done:
-            action = agent.act(observation, reset_info, _mask(env))
+            action = agent.act(observation, first_info, _mask(env))
             observation, reward, terminated, truncated, info = env.step(action)
             total += reward
             done = terminated or truncated
@@ -68,8 +71,6 @@ def _play_batched(
 
     Each sub-env that finishes an episode restarts on the next record not yet played.
     """
-    from agents.rollout import action_masks, reset_info
-
     n = envs.num_envs
     finals: list[dict[str, Any]] = [{} for _ in range(total)]
     returns = np.zeros(total)

@@ -2,7 +2,7 @@
 
 A causal LM with a PEFT method and a value head. Acting samples the next token (temperature,
 top-k, top-p) and keeps the episode's KV cache, so each step feeds one new token instead of
-the whole sequence. For the policy-gradient learners of :mod:`agents.rollout`,
+the whole sequence. For the policy-gradient learners of :mod:`agents.learners.rollout`,
 :meth:`GenerativePolicy.step_outputs` gives the raw (unwarped) next-token logits and values
 from the same cached path, and :meth:`GenerativePolicy.evaluate_actions` rescores a rollout's
 steps with one forward pass per episode. Learners on whole completions get log-probabilities
@@ -26,9 +26,10 @@ from transformers.generation.logits_process import (
     TopPLogitsWarper,
 )
 
-from agents.backbones import Backbone
-from agents.peft_heads import PeftSpec, adapters_disabled
-from agents.policy_base import PeftPolicy
+from agents.common.vector import episode_id
+from agents.policies.backbones import Backbone
+from agents.policies.base import PeftPolicy
+from agents.policies.peft_methods import PeftSpec, adapters_disabled
 
 
 class GenerativePolicy(PeftPolicy):
@@ -37,7 +38,7 @@ class GenerativePolicy(PeftPolicy):
     Args:
         backbone: a causal backbone (e.g. ``load_backbone("smollm2")``); the env must use the
             same tokenizer (``gym.make(..., tokenizer=policy.tokenizer)``).
-        peft: the parameter-efficient method (see :mod:`agents.peft_heads`).
+        peft: the parameter-efficient method (see :mod:`agents.policies.peft_methods`).
         prompt_template: how an episode's prompt becomes the model's context, with
             ``{prompt}`` standing for it (e.g. ``"Headline for: {prompt}\\nHeadline:"``).
         temperature: sampling temperature; 0 picks the most likely token.
@@ -146,8 +147,8 @@ class GenerativePolicy(PeftPolicy):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Next-token logits and last hidden state of the episode in ``slot``."""
         episode = self._episodes.get(slot)
-        if episode is None or episode["info"] is not info:  # a new episode: read its prompt
-            episode = {"info": info, "seen": 0, "cache": None}
+        if episode is None or episode["episode"] != episode_id(info):  # new: read its prompt
+            episode = {"episode": episode_id(info), "seen": 0, "cache": None}
             self._episodes[slot] = episode
             new = self.prompt_ids(info["prompt"]) + list(generated)
         else:
@@ -239,7 +240,7 @@ class GenerativePolicy(PeftPolicy):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Log-probabilities, entropies and values of taken tokens, with gradients.
 
-        For learners: samples are grouped by episode (reset ``info`` object); one forward
+        For learners: samples are grouped by episode (``episode_id``); one forward
         pass per episode over its prompt and the longest completion its samples observed
         gives every step's logits (the raw ones, as :meth:`step_outputs`).
         """
@@ -250,7 +251,7 @@ class GenerativePolicy(PeftPolicy):
         samples: list[list[tuple[int, int]]] = []  # per episode: (sample, tokens written)
         for sample, (observation, info) in enumerate(zip(observations, infos)):
             generated = _generated(observation)
-            row = rows.setdefault(id(info), len(prompts))
+            row = rows.setdefault(episode_id(info), len(prompts))
             if row == len(prompts):
                 prompts.append(info["prompt"])
                 completions.append(generated)

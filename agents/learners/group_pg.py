@@ -10,8 +10,8 @@ gradient pass leaves out the steps whose advantage is 0 (DAPO's dynamic sampling
 confident policy plays k identical episodes on most examples, which teach nothing, so acting
 on many examples and learning from the few that differ costs little more than acting on few.
 With ``explore`` the samples take a uniformly drawn valid action at some steps, so a group
-can find what its policy would seldom sample; see :func:`agents.advantages.exploration_weights`
-for how those steps' advantages are weighed.
+can find what its policy would seldom sample; see
+:func:`agents.learners.advantages.exploration_weights` for how those steps' advantages are weighed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import gymnasium as gym
 import torch
 
-from agents.advantages import (
+from agents.learners.advantages import (
     exploration_weights,
     grpo_advantages,
     ppo_clipped_loss,
@@ -31,7 +31,7 @@ from agents.advantages import (
     rloo_advantages,
     rloo_step_advantages,
 )
-from agents.learner import Learner, LearnerConfig
+from agents.learners.base import Learner, LearnerConfig
 
 
 @dataclass
@@ -174,6 +174,36 @@ class GroupPolicyGradient(Learner):
         advantage_fn = rloo_advantages if config.method == "rloo" else grpo_advantages
         advantages = advantage_fn(returns.reshape(-1, config.k)).reshape(-1)
         return advantages[None, :] * valid
+
+
+class RLOO(GroupPolicyGradient):
+    """RLOO (REINFORCE leave-one-out): each episode's return against its group's other samples.
+
+    The default group learner: unbiased, no critic, no tuning of a baseline. A
+    :class:`GroupPolicyGradient` whose ``config.method`` is ``"rloo"``.
+    """
+
+    method = "rloo"
+
+    def __init__(
+        self, policy: Any, envs: gym.vector.VectorEnv, config: GroupConfig | None = None
+    ) -> None:
+        config = config or GroupConfig(method=self.method)
+        if config.method != self.method:
+            raise ValueError(
+                f"{type(self).__name__} needs GroupConfig(method={self.method!r}), "
+                f"got method={config.method!r}"
+            )
+        super().__init__(policy, envs, config)
+
+
+class GRPO(RLOO):
+    """GRPO: each episode's return normalised by its group's mean and standard deviation.
+
+    A :class:`GroupPolicyGradient` whose ``config.method`` is ``"grpo"``.
+    """
+
+    method = "grpo"
 
 
 def train_group(

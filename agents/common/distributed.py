@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.distributed as dist
+from accelerate import PartialState
+from accelerate.utils import broadcast_object_list, gather_object
 
 LAUNCHER_VARIABLES = ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
 CPU = torch.device("cpu")
@@ -83,7 +86,6 @@ class Distributed:
         """
         if not self.enabled:
             return int(failed)
-        import torch.distributed as dist
 
         has_grad = torch.tensor(
             [p.grad is not None for p in parameters], dtype=torch.float32, device=self.device
@@ -114,7 +116,6 @@ class Distributed:
         """Give every process the main process's values of ``parameters``."""
         if not self.enabled:
             return
-        import torch.distributed as dist
 
         with torch.no_grad():
             for parameter in parameters:
@@ -124,7 +125,6 @@ class Distributed:
         """The main process's ``value``, in every process (any picklable object)."""
         if not self.enabled:
             return value
-        from accelerate.utils import broadcast_object_list
 
         return broadcast_object_list([value], from_process=0)[0]
 
@@ -132,7 +132,6 @@ class Distributed:
         """Every process's ``value``, in rank order, in every process."""
         if not self.enabled:
             return [value]
-        from accelerate.utils import gather_object
 
         return list(gather_object([value]))
 
@@ -140,18 +139,10 @@ class Distributed:
         """The sum of ``value`` over the processes."""
         if not self.enabled:
             return value
-        import torch.distributed as dist
 
         total = torch.tensor([float(value)], dtype=torch.float64, device=self.device)
         dist.all_reduce(total)
         return float(total.item())
-
-    def barrier(self) -> None:
-        """Wait until every process gets here."""
-        if self.enabled:
-            import torch.distributed as dist
-
-            dist.barrier()
 
 
 SINGLE = Distributed()
@@ -170,7 +161,6 @@ def current() -> Distributed:
     """
     if not launched():
         return SINGLE
-    from accelerate import PartialState
 
     state = PartialState(cpu=not torch.cuda.is_available())
     return Distributed(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from agents.distributed import SINGLE, Distributed
+from agents.common.distributed import SINGLE, Distributed
 
 
 def gradient_step(

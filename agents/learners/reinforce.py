@@ -12,8 +12,8 @@ from typing import Any
 import gymnasium as gym
 import torch
 
-from agents.advantages import reward_to_go
-from agents.learner import Learner, RolloutConfig
+from agents.learners.advantages import reward_to_go
+from agents.learners.base import Learner, RolloutConfig
 
 
 @dataclass

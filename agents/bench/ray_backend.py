@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 INSTALL = 'pip install "textenvs[ray]"  (or: pip install "ray>=2.40")'
@@ -32,10 +33,16 @@ def import_ray() -> Any:
     return ray
 
 
-def run_grid(grid: list[tuple[str, str, int]], config: Any) -> list[dict[str, Any]]:
-    """Run ``grid``'s (env, agent, seed) runs as Ray tasks; rows in grid order."""
+def run_grid(
+    grid: list[tuple[str, str, int]], config: Any, run_one: Callable[..., dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Run ``grid``'s (env, agent, seed) runs as Ray tasks; rows in grid order.
+
+    ``run_one(env, agent, seed, config, raise_errors=True)`` is one run (see
+    :func:`agents.bench.run.run_one`); it is passed in so that this backend does not depend
+    on the harness that calls it.
+    """
     ray = import_ray()
-    from agents.bench import run_one
 
     started_here = not ray.is_initialized()
     if started_here:

@@ -25,9 +25,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.backbones import Backbone
-from agents.peft_heads import PeftSpec
-from agents.policy_base import PeftPolicy
+from agents.common.vector import episode_id
+from agents.policies.backbones import Backbone
+from agents.policies.base import PeftPolicy
+from agents.policies.peft_methods import PeftSpec
+from textenvs.data.tokenize import word_tokenize
 
 
 class ClassificationPolicy(PeftPolicy):
@@ -36,7 +38,7 @@ class ClassificationPolicy(PeftPolicy):
     Args:
         backbone: a causal LM (incremental, recommended) or an encoder (re-encodes).
         label_names: the env's classes in answer order (``env.unwrapped.label_names``).
-        peft: the parameter-efficient method (see :mod:`agents.peft_heads`).
+        peft: the parameter-efficient method (see :mod:`agents.policies.peft_methods`).
         mode: the env's mode, ``"read"`` or ``"whole"``.
     """
 
@@ -166,7 +168,8 @@ class ClassificationPolicy(PeftPolicy):
 
         For learners: the prefixes the samples need are scored in one batched pass of the
         one-shot path (:meth:`prefix_states`); a causal backbone reads each distinct episode
-        (reset ``info`` object) once, up to its longest prefix, whatever its number of steps.
+        (its reset info's ``episode_id``) once, up to its longest prefix, whatever its number
+        of steps.
         """
         self._check_actions(masks)
         rows: dict[int, int] = {}
@@ -174,7 +177,7 @@ class ClassificationPolicy(PeftPolicy):
         wanted: list[dict[int, int]] = []  # per episode: prefix length -> its order
         keys: list[tuple[int, int]] = []  # per sample: (episode, prefix length)
         for observation, info in zip(observations, infos):
-            row = rows.setdefault(id(info), len(texts))
+            row = rows.setdefault(episode_id(info), len(texts))
             if row == len(texts):
                 texts.append(list(info["tokens"]))
                 wanted.append({})
@@ -206,9 +209,14 @@ class ClassificationPolicy(PeftPolicy):
     def _cached_state(self, slot: int, info: dict[str, Any], read: int) -> torch.Tensor:
         """The causal state of ``read`` words of the episode in ``slot``, from its KV cache."""
         episode = self._episodes.get(slot)
-        if episode is None or episode["info"] is not info:
+        if episode is None or episode["episode"] != episode_id(info):
             words = list(info["tokens"])
-            episode = {"info": info, "read": 0, "cache": None, "pieces": self.word_ids(words)}
+            episode = {
+                "episode": episode_id(info),
+                "read": 0,
+                "cache": None,
+                "pieces": self.word_ids(words),
+            }
             self._episodes[slot] = episode
         new = [t for piece in episode["pieces"][episode["read"] : read] for t in piece]
         if new:
@@ -230,7 +238,7 @@ class ClassificationPolicy(PeftPolicy):
             slot
             for slot, (info, read) in enumerate(zip(infos, reads))
             if (episode := self._episodes.get(slot)) is None
-            or episode["info"] is not info
+            or episode["episode"] != episode_id(info)
             or episode["read"] != read
         ]
         if stale:
@@ -238,7 +246,11 @@ class ClassificationPolicy(PeftPolicy):
                 [list(infos[slot]["tokens"]) for slot in stale], [[reads[slot]] for slot in stale]
             )
             for slot, state in zip(stale, states):
-                self._episodes[slot] = {"info": infos[slot], "read": reads[slot], "state": state}
+                self._episodes[slot] = {
+                    "episode": episode_id(infos[slot]),
+                    "read": reads[slot],
+                    "state": state,
+                }
         return [self._episodes[slot]["state"] for slot in range(len(infos))]
 
     def check_env(self, env: gym.Env) -> None:
@@ -256,8 +268,6 @@ class ClassificationPolicy(PeftPolicy):
     @torch.no_grad()
     def predict(self, texts: list[str]) -> list[str]:
         """The class of each whole text (the deployment step)."""
-        from textenvs.data.tokenize import word_tokenize
-
         words = [word_tokenize(t) for t in texts]
         logits, _ = self.forward_prefixes(words, [[len(w)] for w in words])
         answers = logits[:, 1:] if self.mode == "read" else logits

@@ -3,7 +3,7 @@
 textenvs envs pass SB3's ``check_env``, so ``PPO("MultiInputPolicy", gym.make(...))`` trains
 on them as they are, and sb3-contrib's ``MaskablePPO`` reads their ``action_masks()``.
 :class:`SB3Agent` wraps a trained model in the agent interface (``act``), so
-:func:`agents.evaluate` and the benchmark harness run it beside the policy-gradient
+:func:`agents.common.evaluation` and the benchmark harness run it beside the policy-gradient
 learners; :func:`train_sb3` trains one for a time budget.
 """
 
@@ -14,9 +14,14 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import torch
+from stable_baselines3 import A2C, PPO
+from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 
-from agents.protocol import BaseAgent
+from agents.common.protocol import BaseAgent
+from agents.policies.backbones import load_backbone
+from agents.policies.tagging import TaggingPolicy
 
 ALGORITHMS = ("sb3-ppo", "sb3-a2c", "sb3-maskable-ppo", "sb3-ppo-lora")
 
@@ -60,8 +65,6 @@ def train_sb3(
     Raises:
         ValueError: an unknown algorithm, or sb3-contrib missing for MaskablePPO.
     """
-    from stable_baselines3.common.callbacks import BaseCallback
-
     class StopAfter(BaseCallback):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
@@ -80,8 +83,6 @@ def train_sb3(
             ) from None
         model: Any = MaskablePPO("MultiInputPolicy", env, seed=seed, verbose=0)
     elif algorithm == "sb3-ppo-lora":
-        from stable_baselines3 import PPO
-
         if not hasattr(env.unwrapped, "tag_names"):
             raise ValueError(f"sb3-ppo-lora reads tagging observations (TextNER-v0), not {env_id}")
         kwargs = transformer_extractor(env, backbone=backbone, peft=peft)
@@ -89,8 +90,6 @@ def train_sb3(
             "MultiInputPolicy", env, policy_kwargs=kwargs, n_steps=256, seed=seed, verbose=0
         )
     elif algorithm in ("sb3-ppo", "sb3-a2c"):
-        from stable_baselines3 import A2C, PPO
-
         cls = PPO if algorithm == "sb3-ppo" else A2C
         model = cls("MultiInputPolicy", env, seed=seed, verbose=0)
     else:
@@ -135,9 +134,6 @@ class TransformerExtractor(BaseFeaturesExtractor):  # type: ignore[misc]
         backbone: str = "minilm",
         peft: str = "lora",
     ) -> None:
-        from agents.backbones import load_backbone
-        from agents.tagging_policy import TaggingPolicy
-
         loaded = load_backbone(backbone)
         super().__init__(observation_space, features_dim=loaded.hidden_size)
         self.words = np.asarray(words, dtype=object)
@@ -148,8 +144,6 @@ class TransformerExtractor(BaseFeaturesExtractor):  # type: ignore[misc]
 
     def forward(self, observations: dict[str, Any]) -> Any:
         """``(batch, hidden)`` states of each observation's current word."""
-        import torch
-
         ids = observations["word_ids"].long().cpu().numpy()
         lengths = observations["attention_mask"].sum(-1).long().clamp(min=1).cpu().tolist()
         # SB3 one-hot encodes a Discrete entry, as (batch, n) or (batch, 1, n)

@@ -1,0 +1,19 @@
+"""What every part of ``agents`` shares: the agent interface, baselines, evaluation, configs.
+
+Like Stable-Baselines3's ``common/``: nothing here knows about a particular policy or learner.
+"""
+
+from agents.common.baselines import MajorityAgent, RandomAgent
+from agents.common.config import ConfigError, load_config
+from agents.common.evaluation import evaluate
+from agents.common.protocol import Agent, BaseAgent
+
+__all__ = [
+    "Agent",
+    "BaseAgent",
+    "ConfigError",
+    "MajorityAgent",
+    "RandomAgent",
+    "evaluate",
+    "load_config",
+]
