@@ -27,32 +27,9 @@ from pathlib import Path
 from typing import Any
 
 NER: dict[str, dict[str, Any]] = {
-    # learner -> RunConfig fields; all on the same backbone, PEFT method and budget. The RL
-    # learners play whole episodes (each sentence read once per update). The tag and value
-    # heads start from scratch and learn at 1e-2 (the adapter at 3e-4): in 300 s pilots on
-    # CoNLL (1 seed, validation F1) RLOO reached 0.716 / 0.731 / 0.633 with head rates of
-    # 3e-3 / 1e-2 / 3e-2, against 0.40 with one rate of 3e-4 and 0.55 with 1e-3 (an adapter
-    # rate of 1e-3 with heads at 1e-2 collapsed to all-O). Also tried for RLOO at 300 s
-    # (validation F1 against 0.73-0.74 for these settings): GRPO 0.72, k=16 0.72, k=32 0.62,
-    # adapter 1e-4 0.71, a warm-up to 1e-3 0.61, a linear decay 0.72, 2 / 3 PPO epochs per
-    # rollout 0.72 / 0.66, 8 sentences per update 0.69, entropy 0.05 0.26, the previous tag
-    # as input 0.30, a tag head starting biased to O 0.37. After 200 updates 85% of the
-    # groups play 8 identical episodes, so RLOO now drops zero-advantage steps and acts on
-    # more sentences per update (validation F1, chunked encoder, supervised 0.87): 32 / 64 /
-    # 96 / 128 sentences 0.77 / 0.80 / 0.77 / 0.78; 64 with the adapter at 5e-4 0.79, with
-    # heads at 3e-3 0.78; 128 x k=4 0.77; 64 x k=16 0.81 (but 0.740 test F1 over 3 seeds,
-    # against 0.742 for k=8); per-step delta_f1 advantages 0.74;
-    # sampling at temperature 1.5 0.73 (without the drop), 5% uniform exploration 0.31,
-    # entropy 0.005 0.73. That exploration collapsed because explored tags that did worse
-    # were pushed down as if chosen; with `explore`'s weights (agents.advantages.
-    # exploration_weights): explore 0.02 / 0.03 / 0.05 / 0.1 0.81 / 0.82 / 0.82 (0.80 with
-    # seed 1) / 0.80; 0.05 with 32 sentences 0.77, with the adapter at 6e-4 0.81, drawing
-    # the policy's runner-up tags instead of uniform ones 0.81, with per-step delta_f1
-    # advantages 0.82; GRPO without exploration 0.80. With exploration about 87% of the
-    # steps carry an advantage, so the drop no longer pays: acting's encoder passes serve
-    # the gradient step instead. With the gathered scoring (1.2-1.4x faster updates):
-    # k=8 0.82, k=16 0.82. Test F1 over 3 seeds: 0.774 (0.764-0.787) with exploration,
-    # 0.786 (0.780-0.797) with exploration and the faster scoring, against 0.742 before.
+    # learner -> RunConfig fields, on the same backbone, PEFT method and budget. The RL
+    # learners play whole episodes; their heads start from scratch and learn at 1e-2 (the
+    # adapter at 3e-4). The pilots behind these values, with their figures: benchmarks/RESULTS.md.
     "supervised": {"learner_config": {"epochs": 100, "batch_size": 32, "learning_rate": 1e-3}},
     "reinforce": {
         "env_kwargs": {"reward": "delta_f1"},
@@ -142,8 +119,8 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
     """Train one learner for the budget and test it; runs in a worker process."""
     import torch
 
-    from agents.runs import RunConfig, build_run
-    from agents.training import TrainConfig, train
+    from agents.training.loop import TrainConfig, train
+    from agents.training.runs import RunConfig, build_run
 
     torch.set_num_threads(args["threads"])
     spec = TASKS[task]

@@ -43,3 +43,34 @@ def test_typed_packages() -> None:
 
     for package in (textenvs, agents):
         assert (Path(package.__file__).parent / "py.typed").is_file()
+
+
+def test_one_public_api() -> None:
+    import agents
+
+    names = [
+        "TaggingPolicy",
+        "ClassificationPolicy",
+        "GenerativePolicy",
+        "load_backbone",
+        "PPO",
+        "Reinforce",
+        "RLOO",
+        "GRPO",
+        "SupervisedTagger",
+        "SupervisedClassifier",
+        "train",
+        "evaluate",
+        "RandomAgent",
+        "MajorityAgent",
+        "RunConfig",
+        "build_run",
+        "TrainConfig",
+        "BenchConfig",
+        "run_bench",
+    ]
+    assert set(names) <= set(agents.__all__)
+    for name in agents.__all__:
+        assert getattr(agents, name) is not None, name
+    assert agents.PPO.__module__ == "agents.learners.ppo"
+    assert textenvs.__version__ == agents.__version__

@@ -135,6 +135,25 @@ def test_group_learners_learn_the_tiny_task(method: str) -> None:
     assert_learned_the_tiny_task(policy, log)
 
 
+def test_rloo_and_grpo_classes_are_the_group_learner_with_their_method() -> None:
+    from agents import GRPO, RLOO, GroupConfig, GroupPolicyGradient
+
+    envs = gym.make_vec("TextNER-v0", num_envs=16, dataset=DATA, reward="f1")
+    config = GroupConfig(k=4, examples_per_update=4, seed=2)
+    rloo, grpo = RLOO(make_policy(), envs, config), GRPO(make_policy(), envs, config)
+    assert isinstance(grpo, GroupPolicyGradient) and isinstance(grpo, RLOO)
+    assert (rloo.config.method, grpo.config.method, config.method) == ("rloo", "grpo", "rloo")
+    # The same rollout: GRPO's advantages are RLOO's up to each group's scale.
+    rollout = rloo.collector.collect_episodes(4, 4)
+    returns = (rollout.rewards * rollout.valid).sum(0).reshape(4, 4)
+    centred = returns - returns.mean(1, keepdim=True)
+    scale = returns.std(1, unbiased=False, keepdim=True) + 1e-6
+    assert torch.allclose(grpo.advantages(rollout)[0], (centred / scale).reshape(-1), atol=1e-5)
+    assert torch.allclose(rloo.advantages(rollout)[0], (centred * 4 / 3).reshape(-1), atol=1e-5)
+    with pytest.raises(ValueError, match="per_step"):
+        GRPO(make_policy(), envs, GroupConfig(k=4, examples_per_update=4, per_step=True))
+
+
 def test_rloo_with_per_step_advantages_learns_the_tiny_task() -> None:
     from agents.learners.group_pg import GroupConfig, train_group
 

@@ -16,6 +16,7 @@ can find what its policy would seldom sample; see
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,8 +180,9 @@ class GroupPolicyGradient(Learner):
 class RLOO(GroupPolicyGradient):
     """RLOO (REINFORCE leave-one-out): each episode's return against its group's other samples.
 
-    The default group learner: unbiased, no critic, no tuning of a baseline. A
-    :class:`GroupPolicyGradient` whose ``config.method`` is ``"rloo"``.
+    The default group learner: unbiased, no critic, no baseline to tune. A
+    :class:`GroupPolicyGradient` whose ``config.method`` is ``"rloo"`` (whatever ``config``
+    says: the class names the method).
     """
 
     method = "rloo"
@@ -188,12 +190,7 @@ class RLOO(GroupPolicyGradient):
     def __init__(
         self, policy: Any, envs: gym.vector.VectorEnv, config: GroupConfig | None = None
     ) -> None:
-        config = config or GroupConfig(method=self.method)
-        if config.method != self.method:
-            raise ValueError(
-                f"{type(self).__name__} needs GroupConfig(method={self.method!r}), "
-                f"got method={config.method!r}"
-            )
+        config = dataclasses.replace(config or GroupConfig(), method=self.method)
         super().__init__(policy, envs, config)
 
 

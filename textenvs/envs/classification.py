@@ -168,6 +168,8 @@ class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
     ``L = max_length``. Word ids come from ``env.unwrapped.vocab`` (built from the training
     split; 1 = unknown word). At reset ``info`` holds the raw ``"text"``, its ``"tokens"`` and
     its ``"index"`` in the split; transformer agents read the tokens themselves.
+    Every reset's ``info`` also holds an ``"episode_id"``, an int that numbers the episode
+    (agents recognise episodes by it).
 
     ## Rewards
 
@@ -252,7 +254,8 @@ class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
             render_mode,
         )
         self.action_space = spaces.Discrete(self._n_actions)
-        self.observation_space = self.corpus.observation_space()
+        # gymnasium types spaces.Dict as a Space of dicts of spaces, not of observations.
+        self.observation_space = self.corpus.observation_space()  # type: ignore[assignment]
         self._index = -1
         self._read = 0
         self._done = True

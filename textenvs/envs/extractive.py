@@ -148,7 +148,8 @@ class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int | np.int
     ``N = max_sentences``, ``W = max_sentence_words``: sentence ``i`` fills
     ``word_ids[i*W : (i+1)*W]`` (longer sentences are cut in the observation, never in the
     summary). At reset ``info`` holds the ``"sentences"``, the ``"references"`` and the
-    ``"index"``.
+    ``"index"``. Every reset's ``info`` also holds an
+    ``"episode_id"``, an int that numbers the episode (agents recognise episodes by it).
 
     ## Rewards
 
@@ -222,7 +223,8 @@ class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int | np.int
             render_mode,
         )
         self.action_space = spaces.Discrete(2)
-        self.observation_space = self.corpus.observation_space()
+        # gymnasium types spaces.Dict as a Space of dicts of spaces, not of observations.
+        self.observation_space = self.corpus.observation_space()  # type: ignore[assignment]
         self._index = -1
         self._position = 0
         self._selected = np.zeros(max_sentences, dtype=np.int8)

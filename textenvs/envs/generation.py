@@ -96,7 +96,7 @@ class PromptCorpus:
         )
 
 
-class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int]):
+class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
     """Write a completion of a prompt one token at a time; a reward function scores it.
 
     ## Description
@@ -124,6 +124,8 @@ class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int]):
 
     ``S = max_source_length`` (longer prompts are cut), ``T = max_new_tokens``. At reset
     ``info`` holds the raw ``"prompt"``, its ``"references"`` and its ``"index"``.
+    Every reset's ``info`` also holds an ``"episode_id"``, an int that numbers the episode
+    (agents recognise episodes by it).
 
     ## Rewards
 
@@ -171,6 +173,14 @@ class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int]):
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    # Set by _setup, as in TextGenerationVectorEnv.
+    corpus: PromptCorpus
+    tokenizer: TextTokenizer
+    split: str
+    reward_fn: RewardFn
+    dense: bool
+    max_source_length: int
+    max_new_tokens: int
 
     def __init__(
         self,
@@ -195,7 +205,8 @@ class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int]):
             render_mode,
         )
         self.action_space = spaces.Discrete(self.tokenizer.vocab_size)
-        self.observation_space = self.corpus.observation_space()
+        # gymnasium types spaces.Dict as a Space of dicts of spaces, not of observations.
+        self.observation_space = self.corpus.observation_space()  # type: ignore[assignment]
         self._index = -1
         self._generated: list[int] = []
         self._done = True
@@ -212,7 +223,9 @@ class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int]):
         info["episode_id"] = next_episode_id(self, seed)
         return self._observation(), info
 
-    def step(self, action: int) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+    def step(
+        self, action: int | np.int64
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
         """Append one token to the completion."""
         if self._index < 0:
             raise InvalidActionError("call reset() before step()")
@@ -276,6 +289,15 @@ class TextGenerationVectorEnv(TextVectorEnv):
         num_envs: number of completions written at once.
         **kwargs: the arguments of :class:`TextGenerationEnv`.
     """
+
+    # Set by _setup, as in TextGenerationEnv.
+    corpus: PromptCorpus
+    tokenizer: TextTokenizer
+    split: str
+    reward_fn: RewardFn
+    dense: bool
+    max_source_length: int
+    max_new_tokens: int
 
     def __init__(
         self,

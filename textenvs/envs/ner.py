@@ -58,6 +58,8 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
 
     Word ids come from ``env.unwrapped.vocab``, built from the training split
     (case-sensitive). Transformer agents tokenize the raw words from ``info["words"]``.
+    Every reset's ``info`` holds the ``"words"``, the sentence's ``"index"`` in the split and
+    an ``"episode_id"``, an int that numbers the episode (agents recognise episodes by it).
 
     ## Rewards
 
@@ -142,7 +144,8 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
     ) -> None:
         _setup(self, split, reward, max_length, dataset, vocab, tag_names, render_mode)
         self.action_space = spaces.Discrete(len(self.tag_names))
-        self.observation_space = self.corpus.observation_space()
+        # gymnasium types spaces.Dict as a Space of dicts of spaces, not of observations.
+        self.observation_space = self.corpus.observation_space()  # type: ignore[assignment]
         self._index = -1
         self._steps = 0
         self._position = 0
