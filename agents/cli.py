@@ -6,7 +6,7 @@
     textenvs train --out runs/x --resume
     textenvs train --learner rloo --out runs/x --num-processes 2   # data-parallel (torchrun)
     textenvs eval --checkpoint runs/x --split test
-    textenvs bench --envs TextNER-v0,TextClassification-v0 --agents random,majority,ppo \
+    textenvs bench --envs TextNER-v0,TextClassification-v0 --agents random,memorizer,ppo \
         --seeds 3 --budget 10m --out bench/
     textenvs bench --agents ppo,rloo --seeds 5 --backend ray --address auto   # on a Ray cluster
 
@@ -27,12 +27,20 @@ from agents.bench.config import SB3_AGENTS, BenchConfig, parse_budget
 from agents.bench.report import format_table, summarize
 from agents.bench.run import run_bench
 from agents.common import distributed
-from agents.common.config import load_config
+from agents.common.config import describe, load_config
 from agents.common.evaluation import evaluate
 from agents.policies.backbones import EMBEDDED, TINY
 from agents.policies.peft_methods import PEFT_METHODS
 from agents.training.loop import train
-from agents.training.runs import LEARNERS, RunConfig, build_run, env_kwargs, load_policy
+from agents.training.runs import (
+    LEARNER_CONFIGS,
+    LEARNERS,
+    RunConfig,
+    build_run,
+    check_resumable,
+    env_kwargs,
+    load_policy,
+)
 from textenvs.data.text_loaders import BUILTIN_CLASSIFICATION
 from textenvs.envs.ner import REWARD_MODES
 from textenvs.rewards import ROUGE_TYPES
@@ -78,8 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--peft", help="lora, ia3, prompt_tuning, prefix_tuning, bitfit, ...")
     train.add_argument("--seed", type=int)
     train.add_argument("--data", help="a dataset folder (train/validation/test files)")
-    train.add_argument("--out", type=Path, required=True, help="the run folder")
-    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--out", type=Path, help="the run folder (required to train)")
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out; a larger learner_config.updates or train.max_seconds "
+        "trains on",
+    )
+    train.add_argument(
+        "--help-config",
+        action="store_true",
+        help="list every config key (key=value overrides) with its default and help, then exit",
+    )
     train.add_argument(
         "--num-processes",
         type=int,
@@ -98,12 +116,14 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--envs", default="TextNER-v0", help="comma-separated env ids")
     bench.add_argument(
         "--agents",
-        default="random,majority",
-        help="comma-separated: random, majority, a learner (ppo, rloo, supervised, ...) "
+        default="random,memorizer",
+        help="comma-separated: random, memorizer, a learner (ppo, rloo, supervised, ...) "
         "or package.module:Class",
     )
     bench.add_argument("--seeds", type=int, default=3)
-    bench.add_argument("--budget", default="10m", help="training time per run: 90s, 10m, 1h")
+    bench.add_argument(
+        "--budget", default="10m", help="training time per run, with its unit: 90s, 10m, 1h"
+    )
     bench.add_argument("--out", type=Path, default=Path("bench"))
     bench.add_argument("--backbone", default="minilm")
     bench.add_argument("--peft", default="lora")
@@ -121,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--address", help="ray: join the cluster at this address")
     bench.add_argument("--cpus-per-run", type=int, default=1, help="ray: CPUs per run")
     bench.add_argument("--gpus-per-run", type=float, default=0.0, help="ray: GPUs per run")
+    bench.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier bench's results in --out"
+    )
     bench.set_defaults(run=_bench)
     return parser
 
@@ -139,7 +162,7 @@ def _list(args: argparse.Namespace) -> None:
         print(f"  {env_id:32} {details.get(env_id, '')}")
     print(f"learners: {', '.join(LEARNERS)}")
     print(
-        f"agents: random, majority, {', '.join(SB3_AGENTS)}, every learner above, "
+        f"agents: random, memorizer, {', '.join(SB3_AGENTS)}, every learner above, "
         "or package.module:Class"
     )
     print(f"PEFT methods: {', '.join(PEFT_METHODS)}")
@@ -147,25 +170,32 @@ def _list(args: argparse.Namespace) -> None:
 
 
 def _train(args: argparse.Namespace) -> int | None:
+    if args.help_config:
+        _print_config_keys(args.learner)
+        return None
+    if args.out is None:
+        raise UsageError("--out is required: the run folder")
     if args.num_processes < 1:
         raise UsageError(f"--num-processes must be >= 1, got {args.num_processes}")
     if args.num_processes > 1 and not distributed.launched():
         return _launch(args)
+    flags = {
+        "env": args.env,
+        "learner": args.learner,
+        "backbone": args.backbone,
+        "peft": args.peft,
+        "seed": args.seed,
+        "data": args.data,
+    }
+    overrides = [f"{k}={v}" for k, v in flags.items() if v is not None]
     if args.resume:
-        saved = args.out / "run_config.json"
-        if not saved.is_file():
+        saved_path = args.out / "run_config.json"
+        if not saved_path.is_file():
             raise UsageError(f"{args.out}: no run to resume (no run_config.json)")
-        config = load_config(RunConfig, saved, args.overrides)
+        saved = load_config(RunConfig, saved_path)
+        config = load_config(RunConfig, saved_path, [*overrides, *args.overrides])
+        check_resumable(saved, config)
     else:
-        flags = {
-            "env": args.env,
-            "learner": args.learner,
-            "backbone": args.backbone,
-            "peft": args.peft,
-            "seed": args.seed,
-            "data": args.data,
-        }
-        overrides = [f"{k}={v}" for k, v in flags.items() if v is not None]
         config = load_config(RunConfig, args.config, [*overrides, *args.overrides])
     config.train.out = str(args.out)
     if not args.resume and (args.out / "checkpoint.pt").exists():
@@ -183,6 +213,20 @@ def _train(args: argparse.Namespace) -> int | None:
     if main:
         print(result.summary(config.train.eval_split))
     return None
+
+
+def _print_config_keys(learner: str | None) -> None:
+    """Every ``key=value`` a run takes: the run's keys, then each learner's settings."""
+    rows = [row for row in describe(RunConfig) if row[0] != "learner_config"]
+    print("run keys (key=value; train.* are the training loop's):")
+    for key, default, text in rows:
+        print(f"  {key:34} {default:14} {text}")
+    for name in [learner] if learner else LEARNERS:
+        if name not in LEARNER_CONFIGS:
+            raise UsageError(f"unknown learner {name!r}; choose one of {', '.join(LEARNERS)}")
+        print(f"learner_config keys of {name} (learner_config.KEY=value):")
+        for key, default, text in describe(LEARNER_CONFIGS[name], "learner_config."):
+            print(f"  {key:34} {default:14} {text}")
 
 
 def _launch(args: argparse.Namespace) -> int:
@@ -244,6 +288,7 @@ def _bench(args: argparse.Namespace) -> int:
         address=args.address,
         cpus_per_run=args.cpus_per_run,
         gpus_per_run=args.gpus_per_run,
+        overwrite=args.overwrite,
     )
     rows = run_bench(config)
     print(format_table(summarize(rows)))

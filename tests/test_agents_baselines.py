@@ -1,4 +1,4 @@
-"""The agent protocol, the random and majority baselines, and evaluate()."""
+"""The agent protocol, the random and memorizer baselines, and evaluate()."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from agents import Agent, MajorityAgent, RandomAgent, evaluate
+from agents import Agent, MemorizerAgent, RandomAgent, evaluate
 from textenvs.data.tags import first_iob2_violation
 from textenvs.metrics import corpus_span_scores
 
@@ -47,13 +47,13 @@ def test_random_agent_respects_masks_and_evaluate_scores_the_corpus() -> None:
 
 
 def test_majority_agent_on_ner() -> None:
-    majority = evaluate(MajorityAgent(gym.make("TextNER-v0", split="train")), "TextNER-v0")
+    memorizer = evaluate(MemorizerAgent(gym.make("TextNER-v0", split="train")), "TextNER-v0")
     random = evaluate(RandomAgent(), "TextNER-v0")
-    assert 0.45 < majority["f1"] < 0.7 and random["f1"] < 0.1
+    assert 0.45 < memorizer["f1"] < 0.7 and random["f1"] < 0.1
 
 
 def test_majority_agent_on_classification_answers_at_once() -> None:
-    agent = MajorityAgent(gym.make("TextClassification-v0", split="train", dataset="topic"))
+    agent = MemorizerAgent(gym.make("TextClassification-v0", split="train", dataset="topic"))
     metrics = evaluate(agent, "TextClassification-v0", dataset="topic")
     label = agent.label_names[agent.answer - 1]
     test = gym.make("TextClassification-v0", split="test", dataset="topic").unwrapped
@@ -69,15 +69,15 @@ def test_evaluate_generation_envs() -> None:
 
 
 def test_majority_agent_has_no_generation_baseline() -> None:
-    with pytest.raises(ValueError, match="MajorityAgent has no baseline for TextGenerationEnv"):
-        MajorityAgent(gym.make("TextSummarization-v0"))
+    with pytest.raises(ValueError, match="MemorizerAgent has no baseline for TextGenerationEnv"):
+        MemorizerAgent(gym.make("TextSummarization-v0"))
 
 
 def test_act_batch_loops_over_act() -> None:
     envs = gym.make_vec("TextNER-v0", num_envs=3)
     obs, infos = envs.reset(seed=0)
     reset_infos = [{"words": infos["words"][i]} for i in range(3)]
-    actions = MajorityAgent(gym.make("TextNER-v0")).act_batch(
+    actions = MemorizerAgent(gym.make("TextNER-v0")).act_batch(
         obs, reset_infos, envs.unwrapped.action_masks()
     )
     assert actions.shape == (3,) and envs.unwrapped.action_masks()[np.arange(3), actions].all()
@@ -85,7 +85,7 @@ def test_act_batch_loops_over_act() -> None:
 
 @pytest.mark.parametrize("env_id", ["TextNER-v0", "TextClassification-v0"])
 def test_batched_evaluation_equals_one_by_one(env_id: str) -> None:
-    agent = MajorityAgent(gym.make(env_id, split="train"))
+    agent = MemorizerAgent(gym.make(env_id, split="train"))
     one_by_one = evaluate(agent, env_id, split="validation", limit=37)
     batched = evaluate(agent, env_id, split="validation", limit=37, num_envs=8)
     assert batched == one_by_one and batched["episodes"] == 37

@@ -15,7 +15,7 @@ ray = pytest.importorskip("ray", reason="the ray extra is not installed")
 
 AGENTS = [
     "random",
-    "majority",
+    "memorizer",
     "flaky_agents:FailsOnce",
     "flaky_agents:KilledOnce",
     "flaky_agents:AlwaysFails",

@@ -11,7 +11,8 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 
-from agents import MajorityAgent, RandomAgent, evaluate
+from agents import MemorizerAgent, RandomAgent, evaluate
+from agents.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +79,7 @@ def test_bench_writes_its_table_results_report_and_plots(tmp_path: Path) -> None
         "--envs",
         "TextNER-v0",
         "--agents",
-        "random,majority,custom_agent:CapitalsAgent,reinforce",
+        "random,memorizer,custom_agent:CapitalsAgent,reinforce",
         "--seeds",
         "2",
         "--budget",
@@ -93,12 +94,12 @@ def test_bench_writes_its_table_results_report_and_plots(tmp_path: Path) -> None
         str(out),
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "| majority | 2 |" in result.stdout and "| reinforce | 2 |" in result.stdout
+    assert "| memorizer | 2 |" in result.stdout and "| reinforce | 2 |" in result.stdout
     results = json.loads((out / "results.json").read_text())
     rows = {(r["agent"], r["seed"]): r for r in results["runs"]}
     assert not [r for r in results["runs"] if "error" in r]
     train_env = gym.make("TextNER-v0", split="train")
-    assert rows[("majority", 0)]["test"] == evaluate(MajorityAgent(train_env), "TextNER-v0")
+    assert rows[("memorizer", 0)]["test"] == evaluate(MemorizerAgent(train_env), "TextNER-v0")
     assert rows[("random", 1)]["test"] == evaluate(RandomAgent(1), "TextNER-v0")
     assert len(rows[("reinforce", 0)]["curve"]) >= 2  # zero-shot and at least one more point
     assert (out / "report.md").read_text().count("|") > 10
@@ -112,8 +113,10 @@ def test_bench_writes_its_table_results_report_and_plots(tmp_path: Path) -> None
         (["bench", "--agents", "sarsa"], "unknown agent 'sarsa'"),
         (["bench", "--agents", "nowhere:Agent"], "cannot import 'nowhere'"),
         (["bench", "--peft", "lorra"], "unknown PEFT method 'lorra'"),
-        (["bench", "--budget", "0"], "budget '0': must be more than zero"),
-        (["bench", "--budget", "soon"], "budget 'soon': expected seconds"),
+        (["bench", "--budget", "0s"], "budget '0s': must be more than zero"),
+        (["bench", "--budget", "soon"], "budget 'soon': expected a number with its unit"),
+        (["bench", "--budget", "30"], "budget '30': expected a number with its unit"),
+        (["train", "--learner", "ppo"], "--out is required"),
         (["train", "--out", "x", "--peft", "lorra"], "unknown PEFT method"),
         (["train", "--out", "x", "--config", "missing.yaml"], "cannot read the config"),
         (["eval", "--checkpoint", "nowhere"], "not a run folder"),
@@ -126,3 +129,50 @@ def test_bad_arguments_get_one_line(tmp_path: Path, args: list[str], message: st
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr[-2000:]
+
+
+def test_resume_extends_a_run_and_refuses_changed_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(tmp_path / "run")
+    common = ["train.eval_every=1", "train.eval_limit=3", "train.progress=false", "num_envs=2"]
+    first = ["--learner", "reinforce", "--backbone", "tiny-bert", "--out", out, *common]
+    assert main(["train", *first, "learner_config.updates=1"]) == 0
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["updates"] == 1
+    # A larger budget trains on from the checkpoint.
+    assert main(["train", "--out", out, "--resume", "learner_config.updates=3"]) == 0
+    assert json.loads((tmp_path / "run" / "results.json").read_text())["updates"] == 3
+    capsys.readouterr()
+    for change, name in [
+        (["--learner", "ppo"], "learner"),
+        (["--seed", "4"], "seed"),
+        (["num_envs=4"], "num_envs"),
+        (["env_kwargs.reward=f1"], "env_kwargs"),
+        (["learner_config.learning_rate=0.5"], "learner_config.learning_rate"),
+    ]:
+        assert main(["train", "--out", out, "--resume", *change]) == 2
+        error = capsys.readouterr().err.strip().splitlines()
+        assert len(error) == 1 and f"{name} cannot change on resume" in error[0], error
+
+
+def test_help_config_lists_every_key(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--help-config", "--learner", "rloo"]) == 0
+    shown = capsys.readouterr().out
+    for key in ("train.max_seconds", "num_envs", "learner_config.k", "learner_config.explore"):
+        assert key in shown
+    assert "learner_config.minibatches" not in shown  # PPO's, not RLOO's
+
+
+def test_bench_never_overwrites_silently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bench"
+    args = ["bench", "--agents", "random", "--seeds", "1", "--budget", "1s", "--out", str(out)]
+    assert main(args) == 0
+    (out / "curves_Old-v0.png").write_bytes(b"an earlier bench's plot")
+    capsys.readouterr()
+    assert main(args) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "already holds a bench" in error[0] and "--overwrite" in error[0]
+    assert main([*args, "--overwrite"]) == 0
+    assert (out / "results.json").is_file() and not (out / "curves_Old-v0.png").exists()

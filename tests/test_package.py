@@ -62,7 +62,7 @@ def test_one_public_api() -> None:
         "train",
         "evaluate",
         "RandomAgent",
-        "MajorityAgent",
+        "MemorizerAgent",
         "RunConfig",
         "build_run",
         "TrainConfig",

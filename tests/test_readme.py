@@ -41,7 +41,7 @@ def test_main_job_command_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert re.search(r"\| agent \| runs \| f1", result.stdout)
-    for agent in ("random", "majority", "supervised", "ppo"):
+    for agent in ("random", "memorizer", "supervised", "ppo"):
         assert f"| {agent} | 1 |" in result.stdout
     assert (tmp_path / "bench" / "results.json").is_file()
     assert (tmp_path / "bench" / "curves_TextNER-v0.png").is_file()

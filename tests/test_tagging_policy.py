@@ -277,3 +277,34 @@ def test_policy_masks_follow_the_env_iob_rule() -> None:
         expected = [first_iob2_violation([name, tag]) is None for tag in names]
         assert env.action_masks().tolist() == expected, name
         assert transitions[previous].tolist() == expected, name
+
+
+class StepByStep:
+    """A policy's acting without its whole-episode plans: evaluation steps it word by word."""
+
+    def __init__(self, policy: TaggingPolicy) -> None:
+        self.policy = policy
+
+    def act(self, observation, info, mask):  # type: ignore[no-untyped-def]
+        return self.policy.act(observation, info, mask)
+
+    def act_batch(self, observations, infos, masks):  # type: ignore[no-untyped-def]
+        return self.policy.act_batch(observations, infos, masks)
+
+
+@pytest.mark.parametrize("previous_tag", [False, True])
+def test_planned_evaluation_equals_step_by_step_play(previous_tag: bool) -> None:
+    policy = make_policy(condition_on_previous_tag=previous_tag)
+    if not previous_tag:
+        train_a_little(policy)
+    calls = policy.encoder_calls
+    planned = evaluate(policy, "TextNER-v0", split="validation", limit=50, num_envs=16)
+    assert policy.encoder_calls - calls == 2  # 50 records planned 32 at a time
+    stepped = evaluate(StepByStep(policy), "TextNER-v0", split="validation", limit=50, num_envs=8)
+    one_by_one = evaluate(StepByStep(policy), "TextNER-v0", split="validation", limit=50)
+    assert planned == stepped == one_by_one
+    assert planned["f1"] > 0 or previous_tag  # the trained-a-little policy finds entities
+    words = [list(s.words) for s in gym.make("TextNER-v0").unwrapped.corpus.sentences[:5]]
+    assert policy.predict(words) == [
+        [policy.tag_names[i] for i in ids] for ids in policy.greedy_tag_ids(words)
+    ]

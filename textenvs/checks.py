@@ -15,11 +15,12 @@ from __future__ import annotations
 import pickle
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
 from gymnasium.envs.registration import EnvSpec
+from gymnasium.spaces import Discrete
 
 
 def assert_same(a: Any, b: Any, where: str = "value") -> None:
@@ -51,7 +52,7 @@ def masked_random_policy(seed: int) -> Callable[[gym.Env], int]:
 
     def act(env: gym.Env) -> int:
         masks = getattr(env.unwrapped, "action_masks", None)
-        valid = np.flatnonzero(masks()) if masks else np.arange(env.action_space.n)
+        valid = np.flatnonzero(masks()) if masks else np.arange(cast(Discrete, env.action_space).n)
         return int(rng.choice(valid))
 
     return act
@@ -125,6 +126,7 @@ def check_vector_pickle(env_id: str, num_envs: int = 3, steps: int = 40, **kwarg
 def check_spec_round_trip(env_id: str) -> None:
     """The env's spec survives JSON, and the spec makes an equal env."""
     env = gym.make(env_id)
+    assert env.spec is not None, f"{env_id}: gym.make gave an env without a spec"
     spec = EnvSpec.from_json(env.spec.to_json())
     assert spec == env.spec, f"{env_id}: spec changed through JSON"
     assert_same(rollout(gym.make(spec), 0, 20), rollout(gym.make(env_id), 0, 20), "from spec")

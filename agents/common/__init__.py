@@ -3,7 +3,7 @@
 Like Stable-Baselines3's ``common/``: nothing here knows about a particular policy or learner.
 """
 
-from agents.common.baselines import MajorityAgent, RandomAgent
+from agents.common.baselines import MemorizerAgent, RandomAgent
 from agents.common.config import ConfigError, load_config
 from agents.common.evaluation import evaluate
 from agents.common.protocol import Agent, BaseAgent
@@ -12,7 +12,7 @@ __all__ = [
     "Agent",
     "BaseAgent",
     "ConfigError",
-    "MajorityAgent",
+    "MemorizerAgent",
     "RandomAgent",
     "evaluate",
     "load_config",

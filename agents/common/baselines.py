@@ -26,7 +26,7 @@ class RandomAgent(BaseAgent):
         return int(self.rng.choice(np.flatnonzero(mask)))
 
 
-class MajorityAgent(BaseAgent):
+class MemorizerAgent(BaseAgent):
     """The memorising baseline: most frequent tag per word, or most frequent label.
 
     Fitted on an env's records (its training split): on TextNER-v0 each word gets its most
@@ -58,7 +58,7 @@ class MajorityAgent(BaseAgent):
             self.answer = env.label_names.index(label) + getattr(env, "_answer_offset", 1)
         else:
             raise ValueError(
-                f"MajorityAgent has no baseline for {type(env).__name__}: it supports "
+                f"MemorizerAgent has no baseline for {type(env).__name__}: it supports "
                 "tagging (TextNER-v0) and classification (TextClassification-v0) envs"
             )
 

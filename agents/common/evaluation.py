@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -46,6 +47,10 @@ def evaluate(
         agent.load_acting_state({})  # the episodes the agent's caches hold
     size = len(env.unwrapped.corpus)
     total = size if limit is None else min(limit, size)
+    planner = getattr(agent, "plan_episodes", None)
+    if planner is not None:  # whole episodes planned in batches, played in the env
+        finals, returns = _play_planned(planner, env, total, max(num_envs, 32))
+        return _scores(env, finals, returns)
     if num_envs > 1 and isinstance(env_id, str):
         envs = gym.make_vec(env_id, num_envs=min(num_envs, total), split=split, **env_kwargs)
         finals, returns = _play_batched(agent, envs, total)
@@ -62,6 +67,42 @@ def evaluate(
         finals.append(info)
         returns.append(total)
     return _scores(env, finals, returns)
+
+
+def _play_planned(
+    planner: Callable[[list[dict[str, Any]]], list[list[int]]],
+    env: gym.Env,
+    total: int,
+    batch: int,
+) -> tuple[list[dict[str, Any]], list[float]]:
+    """Play records ``0 .. total-1`` with actions planned ``batch`` episodes at a time.
+
+    For agents whose greedy actions follow from the episode's reset info alone (a tagger's
+    observations are its words and its own tags): ``agent.plan_episodes(infos)`` gives every
+    action of each episode at once (one batched forward pass), and the env plays and scores
+    them as it would the agent's step-by-step choices.
+    """
+    finals, returns = [], []
+    for first in range(0, total, batch):
+        records = range(first, min(first + batch, total))
+        plans = planner([env.reset(options={"index": index})[1] for index in records])
+        for index, plan in zip(records, plans):
+            env.reset(options={"index": index})
+            episode_return, done, step, info = 0.0, False, 0, {}
+            while not done:
+                action = plan[step]
+                if not _mask(env)[action]:
+                    raise ValueError(
+                        f"the agent planned action {action} at step {step} of record {index}, "
+                        "which the env does not allow there"
+                    )
+                _, reward, terminated, truncated, info = env.step(action)
+                episode_return += reward
+                step += 1
+                done = terminated or truncated
+            finals.append(info)
+            returns.append(episode_return)
+    return finals, returns
 
 
 def _play_batched(

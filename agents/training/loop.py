@@ -285,7 +285,9 @@ class _Loop:
             self.processes.rank,
             self.processes.world_size,
         )
-        return LoopState(**saved)
+        state = LoopState(**saved)
+        state.stopped = "updates"  # this run's budget decides anew: a resume can extend a run
+        return state
 
     def agreed(self, decision: Any) -> Any:
         """The main process's ``decision``, in every process."""

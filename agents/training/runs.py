@@ -103,6 +103,56 @@ class Run:
         }
 
 
+LEARNER_CONFIGS: dict[str, type[LearnerConfig]] = {
+    "ppo": PPOConfig,
+    "a2c": PPOConfig,
+    "reinforce": ReinforceConfig,
+    "rloo": GroupConfig,
+    "grpo": GroupConfig,
+    "supervised": SupervisedConfig,
+}
+"""Each learner's settings class: the keys ``learner_config`` takes."""
+
+# What a resumed run may change: how long it goes on, and the loop's own settings.
+RESUMABLE_LEARNER_KEYS = ("updates", "epochs")
+FIXED_ON_RESUME = (
+    "env",
+    "env_kwargs",
+    "learner",
+    "backbone",
+    "peft",
+    "peft_kwargs",
+    "policy_kwargs",
+    "data",
+    "num_envs",
+    "seed",
+)
+
+
+def check_resumable(saved: RunConfig, new: RunConfig) -> None:
+    """Raise a ConfigError naming the first setting a resumed run may not change.
+
+    A resumed run may train longer (``learner_config.updates`` / ``epochs``,
+    ``train.max_seconds``) and change the loop's settings (``train.*``); everything that
+    shapes the policy, the envs or the learner's state stays as it was saved.
+    """
+    for name in FIXED_ON_RESUME:
+        before, after = getattr(saved, name), getattr(new, name)
+        if before != after:
+            raise ConfigError(
+                f"{name} cannot change on resume (the run has {before!r}, not {after!r}): "
+                "start a new run in another --out"
+            )
+    keys = set(saved.learner_config) | set(new.learner_config)
+    for key in sorted(keys - set(RESUMABLE_LEARNER_KEYS)):
+        before, after = saved.learner_config.get(key), new.learner_config.get(key)
+        if before != after:
+            raise ConfigError(
+                f"learner_config.{key} cannot change on resume (the run has {before!r}, not "
+                f"{after!r}); only {' and '.join(RESUMABLE_LEARNER_KEYS)} can"
+            )
+
+
 def learner_config(config: RunConfig) -> LearnerConfig:
     """The learner's config object from ``config.learner_config`` (seed from the run)."""
     settings = {"seed": config.seed, **config.learner_config}

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from textenvs.data.jsonl import json_fields
 from textenvs.data.loaders import SPLITS
@@ -62,7 +62,7 @@ def load_delimited(
     except FileNotFoundError:
         raise DataFormatError(f"{path}: no such file") from None
     with handle:
-        quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+        quoting: Literal[0, 1, 2, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
         reader = csv.DictReader(handle, fieldnames=fieldnames, delimiter=delimiter, quoting=quoting)
         columns = reader.fieldnames or []
         text_columns = [text_column] if isinstance(text_column, str) else list(text_column)

@@ -39,6 +39,12 @@ class TextTokenizer:
         name: where the tokenizer came from, for messages and comparisons.
     """
 
+    backend: Any  # a tokenizers.Tokenizer or a transformers tokenizer
+    name: str
+    vocab_size: int
+    eos_token: str | None
+    eos_token_id: int
+
     def __init__(self, tokenizer: Any = None, eos_token: str | None = None) -> None:
         if isinstance(tokenizer, TextTokenizer):
             eos_token = eos_token or tokenizer.eos_token

@@ -1787,6 +1787,7 @@ class _ReviewMaker(_Maker):
         if rng.random() < CONTEXT_RATE:
             parts.append(_fill(self.pick(pools.contexts), slot))
         body = rng.choices(list(BODY_WEIGHTS), list(BODY_WEIGHTS.values()))[0]
+        templates: tuple[str, ...]
         if body == "simple":
             templates = SIMPLE_TEMPLATES
         elif body == "contrast":

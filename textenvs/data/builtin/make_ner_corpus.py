@@ -1347,7 +1347,7 @@ class _SentenceMaker:
         """Choose trailing phrases: adjuncts, then a time phrase, then one attribution."""
         rng = self.rng
         domain = GROUP_DOMAINS[template.group]
-        options = {
+        options: dict[str, Sequence[_Template]] = {
             "adjunct": self.phrases.adjuncts[domain],
             "time": self.phrases.times,
             "attribution": self.phrases.attributions[domain],

@@ -15,6 +15,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 SPECIAL_TOKENS = ("<pad>", "<unk>", "<s>", "</s>")
 VOCAB_SIZE = 4096
@@ -37,7 +41,7 @@ def corpus_texts() -> Iterator[str]:
             yield from example.references
 
 
-def build(vocab_size: int = VOCAB_SIZE) -> object:
+def build(vocab_size: int = VOCAB_SIZE) -> Tokenizer:
     """Train the tokenizer (a ``tokenizers.Tokenizer``) on the built-in corpora."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
