@@ -122,7 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--seeds", type=int, default=3)
     bench.add_argument(
-        "--budget", default="10m", help="training time per run, with its unit: 90s, 10m, 1h"
+        "--budget",
+        help="training time per run, with its unit (90s, 10m, 1h), for equal-time "
+        "comparisons; default: each learner's tuned length in updates or epochs",
     )
     bench.add_argument("--out", type=Path, default=Path("bench"))
     bench.add_argument("--backbone", default="minilm")
@@ -275,7 +277,7 @@ def _bench(args: argparse.Namespace) -> int:
         envs=[e.strip() for e in args.envs.split(",") if e.strip()],
         agents=[a.strip() for a in args.agents.split(",") if a.strip()],
         seeds=args.seeds,
-        budget=parse_budget(args.budget),
+        budget=parse_budget(args.budget) if args.budget is not None else None,
         out=str(args.out),
         backbone=args.backbone,
         peft=args.peft,

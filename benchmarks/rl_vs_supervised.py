@@ -11,8 +11,9 @@ and ends with the best RL learner's ratio to supervised::
     python benchmarks/rl_vs_supervised.py --task sst2 --data ../shared/data/sst2
     python benchmarks/rl_vs_supervised.py --task ner --budget 60 --seeds 1   # built-in, quick
 
-Each learner's settings are in ``SETTINGS`` below; ``--jobs 2`` runs two runs at a time with
-one thread each (the same CPU time per run as one job with two threads, on a 2-core machine).
+Each learner runs with its tuned settings (``agents.training.presets``); ``--jobs 2`` runs two
+runs at a time with one thread each (the same CPU time per run as one job with two threads,
+on a 2-core machine).
 """
 
 from __future__ import annotations
@@ -26,71 +27,15 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-NER: dict[str, dict[str, Any]] = {
-    # learner -> RunConfig fields, on the same backbone, PEFT method and budget. The RL
-    # learners play whole episodes; their heads start from scratch and learn at 1e-2 (the
-    # adapter at 3e-4). The pilots behind these values, with their figures: benchmarks/RESULTS.md.
-    "supervised": {"learner_config": {"epochs": 100, "batch_size": 32, "learning_rate": 1e-3}},
-    "reinforce": {
-        "env_kwargs": {"reward": "delta_f1"},
-        "learner_config": {
-            "whole_episodes": True,
-            "learning_rate": 3e-4,
-            "head_learning_rate": 1e-2,
-            "baseline": "value",
-            "entropy_coef": 0.01,
-        },
-    },
-    "ppo": {
-        "env_kwargs": {"reward": "delta_f1"},
-        "learner_config": {
-            "whole_episodes": True,
-            "epochs": 2,
-            "minibatches": 2,
-            "learning_rate": 3e-4,
-            "head_learning_rate": 1e-2,
-            "entropy_coef": 0.01,
-        },
-    },
-    "rloo": {
-        "env_kwargs": {"reward": "f1"},
-        "num_envs": 512,  # 64 sentences x k=8 samples per update
-        "learner_config": {
-            "k": 8,
-            "examples_per_update": 64,
-            "explore": 0.05,
-            "learning_rate": 3e-4,
-            "head_learning_rate": 1e-2,
-        },
-    },
-}
-SST2: dict[str, dict[str, Any]] = {
-    "supervised": {"learner_config": {"epochs": 100, "batch_size": 32, "learning_rate": 1e-3}},
-    "reinforce": {
-        "learner_config": {
-            "whole_episodes": True,
-            "learning_rate": 3e-4,
-            "baseline": "value",
-            "entropy_coef": 0.01,
-        },
-    },
-    "ppo": {
-        "learner_config": {
-            "whole_episodes": True,
-            "epochs": 2,
-            "minibatches": 4,
-            "learning_rate": 3e-4,
-            "entropy_coef": 0.01,
-        },
-    },
-    "rloo": {"num_envs": 64, "learner_config": {"k": 4, "learning_rate": 3e-4}},
-}
+# Each learner runs with its tuned settings for the env (agents.training.presets, what
+# `textenvs train` uses too), for the same wall-clock budget; the pilots behind those values,
+# with their figures: benchmarks/RESULTS.md.
+LEARNERS = ("supervised", "reinforce", "ppo", "rloo")
 TASKS: dict[str, dict[str, Any]] = {
-    "ner": {"env": "TextNER-v0", "env_kwargs": {}, "settings": NER, "metrics": ("f1",)},
+    "ner": {"env": "TextNER-v0", "env_kwargs": {}, "metrics": ("f1",)},
     "sst2": {
         "env": "TextClassification-v0",
         "env_kwargs": {"max_length": 64},
-        "settings": SST2,
         "metrics": ("accuracy", "mean_fraction_read"),
     },
 }
@@ -125,16 +70,16 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
     torch.set_num_threads(args["threads"])
     spec = TASKS[task]
     dataset = load_dataset(task, Path(args["data"]) if args["data"] else None)
-    settings = spec["settings"][learner]
+    # The time budget ends every run; the rest are the learner's tuned settings.
+    length = {"epochs": 1_000} if learner == "supervised" else {"updates": 1_000_000}
     config = RunConfig(
         env=spec["env"],
-        env_kwargs={**spec["env_kwargs"], **settings.get("env_kwargs", {})},
+        env_kwargs=spec["env_kwargs"],
         learner=learner,
-        learner_config={"updates": 1_000_000, **settings["learner_config"]},
+        learner_config=length,
         backbone="minilm",
         peft="lora",
         peft_kwargs={"r": 16, "alpha": 32, "target_modules": "all-linear"},
-        num_envs=settings.get("num_envs", 32),
         seed=seed,
         train=TrainConfig(
             eval_every=0,
@@ -177,9 +122,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     spec = TASKS[args.task]
     learners = [name.strip() for name in args.learners.split(",") if name.strip()]
-    unknown = sorted(set(learners) - set(spec["settings"]))
+    unknown = sorted(set(learners) - set(LEARNERS))
     if unknown:
-        parser.error(f"unknown learners {unknown}; known: {sorted(spec['settings'])}")
+        parser.error(f"unknown learners {unknown}; known: {sorted(LEARNERS)}")
     if args.data is not None and not args.data.is_dir():
         parser.error(f"--data {args.data}: not a folder")
     shared = {

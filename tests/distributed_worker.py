@@ -83,6 +83,7 @@ def config(learner: str, out: Path, **train_settings: Any) -> RunConfig:
         backbone="tiny-bert",
         peft="lora",
         seed=1,
+        tuned=False,
         train=TrainConfig(out=str(out), **{**settings, **train_settings}),
         **RUNS[learner],
     )

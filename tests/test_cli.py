@@ -176,3 +176,13 @@ def test_bench_never_overwrites_silently(
     assert len(error) == 1 and "already holds a bench" in error[0] and "--overwrite" in error[0]
     assert main([*args, "--overwrite"]) == 0
     assert (out / "results.json").is_file() and not (out / "curves_Old-v0.png").exists()
+
+
+def test_bench_without_a_budget_reports_times_bars_and_baselines(tmp_path: Path) -> None:
+    out = tmp_path / "bench"
+    assert main(["bench", "--agents", "random,memorizer", "--seeds", "2", "--out", str(out)]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["config"]["budget"] is None
+    report = (out / "report.md").read_text()
+    assert "| agent | runs | f1 | mean_return | train s | wall s |" in report
+    assert "tuned length" in report and (out / "bars_TextNER-v0.png").stat().st_size > 1000

@@ -87,3 +87,26 @@ def test_the_example_reports_a_bad_config_in_one_line() -> None:
     )
     assert result.returncode != 0
     assert result.stderr.strip() == "error: defaults: train: eval_every must be >= 0, got -1"
+
+
+def test_runs_start_from_the_tuned_settings_of_their_env_and_learner() -> None:
+    from agents import GroupConfig
+    from agents.training.presets import TUNED, tuned_settings
+    from agents.training.runs import with_tuned_settings
+
+    tuned = tuned_settings("TextNER-v0", "rloo")
+    config = RunConfig(env="TextNER-v0", learner="rloo", learner_config={"k": 4})
+    resolved = with_tuned_settings(config)
+    assert resolved.learner_config == {**tuned["learner_config"], "k": 4}  # the config wins
+    assert resolved.env_kwargs == tuned["env_kwargs"] and resolved.num_envs == 32
+    assert with_tuned_settings(resolved) == resolved
+    settings = learner_config(config)
+    assert settings.k == 4 and settings.explore == tuned["learner_config"]["explore"] > 0
+    bare = learner_config(RunConfig(env="TextNER-v0", learner="rloo", tuned=False))
+    assert (bare.k, bare.explore) == (GroupConfig().k, GroupConfig().explore)
+    assert learner_config(RunConfig(env="TextSummarization-v0", learner="rloo")) == learner_config(
+        RunConfig(env="TextSummarization-v0", learner="rloo", tuned=False)
+    )  # nothing tuned there yet
+    for env, learners in TUNED.items():  # every tuned setting is one its learner takes
+        for learner in learners:
+            learner_config(RunConfig(env=env, learner=learner))

@@ -117,7 +117,7 @@ def textenvs_train(out: Path, groups: int) -> subprocess.CompletedProcess[str]:
         *(sys.executable, "-m", "agents.cli", "train", "--learner", "rloo"),
         *("--backbone", "tiny-bert", "--out", str(out), "--num-processes", "2"),
         *("learner_config.updates=4", f"learner_config.examples_per_update={groups}"),
-        *("train.eval_every=2", "train.progress=false"),
+        *("train.eval_every=2", "train.progress=false", "tuned=false"),
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=600)
 

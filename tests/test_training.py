@@ -41,6 +41,7 @@ def run_config(out: Path | None = None, **train: Any) -> RunConfig:
         peft="lora",
         num_envs=4,
         seed=3,
+        tuned=False,
         train=TrainConfig(out=str(out) if out else None, **settings),
     )
 
@@ -305,6 +306,7 @@ def test_runs_on_every_env_family(env: str, learner: str, extra: dict[str, Any])
         backbone="tiny-causal",
         num_envs=extra.get("num_envs", 4),
         env_kwargs=extra["env_kwargs"],
+        tuned=False,
         train=TrainConfig(eval_every=1, eval_limit=4, test_split="test", progress=False),
     )
     built = build_run(config)

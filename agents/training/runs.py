@@ -38,6 +38,7 @@ from agents.policies.generative import GenerativePolicy
 from agents.policies.peft_methods import PeftSpec
 from agents.policies.tagging import TaggingPolicy
 from agents.training.loop import TrainConfig, TrainResult, train
+from agents.training.presets import tuned_settings
 from textenvs.data.folders import load_split_folder
 
 LEARNERS = ("ppo", "a2c", "reinforce", "rloo", "grpo", "supervised")
@@ -67,7 +68,17 @@ class RunConfig:
         default=None,
         metadata={"help": "a dataset folder (train/validation/test files); None: built-in"},
     )
-    num_envs: int = field(default=32, metadata={"help": "sub-envs of the training vector env"})
+    num_envs: int | None = field(
+        default=None,
+        metadata={"help": "sub-envs of the training vector env (None: the tuned number, or 32)"},
+    )
+    tuned: bool = field(
+        default=True,
+        metadata={
+            "help": "start from the tuned settings of this env and learner "
+            "(agents.training.presets); false: the learner's bare defaults"
+        },
+    )
     seed: int = field(default=0, metadata={"help": "seed of everything (learner included)"})
     threads: int | None = field(
         default=None, metadata={"help": "torch CPU threads (None: torch's)"}
@@ -77,7 +88,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         if self.learner not in LEARNERS:
             raise ValueError(f"unknown learner {self.learner!r}; choose one of {LEARNERS}")
-        if self.num_envs < 1:
+        if self.num_envs is not None and self.num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {self.num_envs!r}")
 
 
@@ -153,8 +164,24 @@ def check_resumable(saved: RunConfig, new: RunConfig) -> None:
             )
 
 
+def with_tuned_settings(config: RunConfig) -> RunConfig:
+    """``config`` over the tuned settings of its env and learner (if ``config.tuned``).
+
+    What ``config`` sets itself wins over the tuned values; ``num_envs`` becomes the tuned
+    number, else 32.
+    """
+    preset = tuned_settings(config.env, config.learner) if config.tuned else {}
+    return dataclasses.replace(
+        config,
+        env_kwargs={**preset.get("env_kwargs", {}), **config.env_kwargs},
+        learner_config={**preset.get("learner_config", {}), **config.learner_config},
+        num_envs=config.num_envs or preset.get("num_envs", 32),
+    )
+
+
 def learner_config(config: RunConfig) -> LearnerConfig:
     """The learner's config object from ``config.learner_config`` (seed from the run)."""
+    config = with_tuned_settings(config)
     settings = {"seed": config.seed, **config.learner_config}
     where = f"learner_config ({config.learner})"
     if config.learner == "supervised":
@@ -196,6 +223,7 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
         dataset: the envs' ``dataset=`` (records by split); None for the built-in corpus.
         policy: a policy to train instead of a new one.
     """
+    config = with_tuned_settings(config)
     settings = learner_config(config)
     if dataset is None and config.data is not None:  # the policy's tags come from the data
         dataset = load_data(config.env, config.data)
@@ -250,6 +278,7 @@ def env_kwargs(config: RunConfig, policy: Any, dataset: Any = None) -> dict[str,
     The dataset is ``dataset``, else ``config.data``'s folder, else the built-in corpus; a
     language model's env speaks the model's tokenizer.
     """
+    config = with_tuned_settings(config)
     if dataset is None and config.data is not None:
         dataset = load_data(config.env, config.data)
     kwargs = {"dataset": dataset, **config.env_kwargs}
