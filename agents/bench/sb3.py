@@ -65,6 +65,7 @@ def train_sb3(
     Raises:
         ValueError: an unknown algorithm, or sb3-contrib missing for MaskablePPO.
     """
+
     class StopAfter(BaseCallback):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
