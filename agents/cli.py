@@ -81,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("overrides", nargs="*", help="key=value config settings (dotted keys)")
     train.add_argument("--config", type=Path, help="a YAML run config")
     train.add_argument("--env", help="registered env id (default TextNER-v0)")
-    train.add_argument("--learner", help="ppo, a2c, reinforce, rloo, grpo or supervised")
+    train.add_argument(
+        "--learner", help="rloo (the default), grpo, ppo, a2c, reinforce or supervised"
+    )
     train.add_argument("--backbone", help="minilm, smollm2, tiny-bert, tiny-causal, hub name, path")
     train.add_argument("--peft", help="lora, ia3, prompt_tuning, prefix_tuning, bitfit, ...")
     train.add_argument("--seed", type=int)
@@ -129,8 +131,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", type=Path, default=Path("bench"))
     bench.add_argument("--backbone", default="minilm")
     bench.add_argument("--peft", default="lora")
-    bench.add_argument("--eval-every", type=int, default=10, help="updates between curve points")
-    bench.add_argument("--eval-limit", type=int, default=200, help="validation records per point")
+    bench.add_argument(
+        "--eval-every",
+        type=int,
+        help="updates between curve points (default: 6 points over a learner's tuned length; "
+        "every 10 updates with --budget)",
+    )
+    bench.add_argument("--eval-limit", type=int, default=100, help="validation records per point")
     bench.add_argument("--jobs", type=int, default=1, help="runs at a time")
     bench.add_argument("--threads", type=int, help="torch threads per run")
     bench.add_argument("--data", help="a dataset folder for every env (train/validation/test)")

@@ -1,10 +1,12 @@
-"""Train a LoRA policy on TextNER-v0 with PPO (or any learner), from a config, then test it.
+"""Train a LoRA policy on TextNER-v0 with RLOO (or any learner), from a config, then test it.
 
-The embedded MiniLM encoder, the built-in corpus and the dense ``delta_f1`` reward by default.
-Settings come from ``--config FILE.yaml`` and ``key=value`` overrides (dotted keys reach
-sections); ``--help-config`` lists every key with its default and help::
+The embedded MiniLM encoder and the built-in corpus by default; each learner starts from its
+tuned settings for the env (``agents/training/presets.py``). Settings come from ``--config
+FILE.yaml`` and ``key=value`` overrides (dotted keys reach sections); ``--help-config``
+lists every key with its default and help::
 
-    python examples/train_ner.py                                        # PPO + LoRA
+    python examples/train_ner.py                                        # RLOO + LoRA
+    python examples/train_ner.py learner=ppo                            # PPO, its tuned settings
     python examples/train_ner.py learner=supervised learner_config.epochs=2   # the baseline
     python examples/train_ner.py --config examples/configs/ner_ppo.yaml train.out=runs/ner
     python examples/train_ner.py --config examples/configs/ner_ppo.yaml train.out=runs/ner --resume
@@ -26,13 +28,7 @@ from agents.training.loop import train
 from agents.training.runs import RunConfig, build_run
 from textenvs.data import load_conll
 
-DEFAULTS = [  # PPO on whole episodes: each sentence is read once per update
-    "learner_config.updates=60",
-    "learner_config.whole_episodes=true",
-    "learner_config.epochs=2",
-    "learner_config.minibatches=2",
-    "learner_config.learning_rate=3e-4",
-    "learner_config.entropy_coef=0.01",
+DEFAULTS = [  # the example's adapter and loop; the learner's settings are its tuned ones
     "peft_kwargs.r=16",
     "peft_kwargs.alpha=32",
     "peft_kwargs.target_modules=all-linear",
@@ -55,12 +51,8 @@ def main() -> None:
             print(f"{key:32} {default:12} {text}")
         return
     overrides = list(args.overrides)
-    if args.config is None:  # the example's own defaults, for PPO, unless a file says otherwise
-        learner = next((o.split("=", 1)[1] for o in overrides if o.startswith("learner=")), "ppo")
-        if learner == "ppo":
-            overrides = DEFAULTS + overrides
-        else:
-            overrides = [d for d in DEFAULTS if not d.startswith("learner_config.")] + overrides
+    if args.config is None:  # the example's own defaults, unless a file says otherwise
+        overrides = DEFAULTS + overrides
     try:
         config = load_config(RunConfig, args.config, overrides)
     except ConfigError as error:

@@ -31,6 +31,7 @@ def flaky(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_ray_sweep_retries_once_and_reports_like_the_local_backend(
     tmp_path: Path, flaky: Path
 ) -> None:

@@ -59,7 +59,7 @@ def test_errors_name_the_key_the_value_and_the_file(tmp_path: Path) -> None:
         load_config(RunConfig, None, ["learner"])
     with pytest.raises(ConfigError, match="cannot read the config"):
         load_config(RunConfig, tmp_path / "missing.yaml")
-    bad_learner = load_config(RunConfig, None, ["learner_config.lr=0.1"])
+    bad_learner = load_config(RunConfig, None, ["learner=ppo", "learner_config.lr=0.1"])
     with pytest.raises(ConfigError, match=r"learner_config \(ppo\): unknown key 'lr'"):
         learner_config(bad_learner)
     bad_rate = load_config(RunConfig, None, ["learner_config.learning_rate=-1"])

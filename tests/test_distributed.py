@@ -46,6 +46,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[int, dict[str, Any
     return {n: run_worker(tmp_path_factory.mktemp(f"processes{n}"), n) for n in (1, 2)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("learner", LEARNERS)
 def test_processes_hold_identical_parameters_after_every_update(
     reports: dict[int, dict[str, Any]], learner: str
@@ -56,6 +57,7 @@ def test_processes_hold_identical_parameters_after_every_update(
     assert max(run["gaps"]) == 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("learner", LEARNERS)
 def test_two_processes_learn_like_one(reports: dict[int, dict[str, Any]], learner: str) -> None:
     one, two = reports[1][learner], reports[2][learner]
@@ -73,6 +75,7 @@ def test_two_processes_learn_like_one(reports: dict[int, dict[str, Any]], learne
         assert abs(two["test"]["f1"] - one["test"]["f1"]) <= RL_TOLERANCE
 
 
+@pytest.mark.slow
 def test_a_two_process_run_resumes_exactly(reports: dict[int, dict[str, Any]]) -> None:
     whole, resumed = reports[2]["rloo_whole"], reports[2]["rloo_resumed"]
     assert max(resumed["gaps"]) == 0.0 and resumed["updates"] == 6

@@ -66,7 +66,7 @@ def test_sequence_logprobs_match_acting_and_reference_is_the_base_model() -> Non
     policy = make_policy(temperature=0.0)
     base = copy.deepcopy(policy.transformer.get_base_model())
     train_a_little(policy)
-    info, written, step_logprobs = {"prompt": EXAMPLES[1].prompt}, [], []
+    info, written, step_logprobs = {"prompt": EXAMPLES[1].prompt, "episode_id": 1}, [], []
     with torch.no_grad():
         for _ in range(5):
             logits = policy._next_logits(7, info, written)

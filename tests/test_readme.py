@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -41,9 +42,15 @@ def test_main_job_command_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert re.search(r"\| agent \| runs \| f1", result.stdout)
-    for agent in ("random", "memorizer", "supervised", "ppo"):
+    for agent in ("random", "memorizer", "supervised", "rloo"):
         assert f"| {agent} | 1 |" in result.stdout
-    assert (tmp_path / "bench" / "results.json").is_file()
+    results = json.loads((tmp_path / "bench" / "results.json").read_text())
+    f1 = {row["agent"]: row["f1"]["mean"] for row in results["summary"]}
+    # The product working: both learners beat the memorizer by a wide margin.
+    assert f1["supervised"] >= 0.85 and f1["rloo"] >= 0.80, f1
+    assert min(f1["supervised"], f1["rloo"]) > f1["memorizer"] + 0.15, f1
+    curves = {row["agent"]: row["curve"] for row in results["runs"]}
+    assert len(curves["rloo"]) >= 5 and len(curves["supervised"]) >= 5
     assert (tmp_path / "bench" / "curves_TextNER-v0.png").is_file()
 
 

@@ -160,6 +160,7 @@ train(built.learner, built.evaluate, config.train, resume={resume})
 """
 
 
+@pytest.mark.slow
 def test_a_run_killed_with_sigkill_resumes_exactly(tmp_path: Path) -> None:
     def script(out: Path, kill: bool, resume: bool) -> subprocess.CompletedProcess[str]:
         code = RESUME_SCRIPT.format(

@@ -64,8 +64,14 @@ class BenchConfig:
     out: str = field(default="bench", metadata={"help": "output folder"})
     backbone: str = field(default="minilm", metadata={"help": "learners' backbone"})
     peft: str = field(default="lora", metadata={"help": "learners' PEFT method"})
-    eval_every: int = field(default=10, metadata={"help": "updates between validation points"})
-    eval_limit: int | None = field(default=200, metadata={"help": "validation records per point"})
+    eval_every: int | None = field(
+        default=None,
+        metadata={
+            "help": "updates between validation points (None: 6 points over a learner's "
+            "tuned length; 10 updates with a time budget)"
+        },
+    )
+    eval_limit: int | None = field(default=100, metadata={"help": "validation records per point"})
     jobs: int = field(default=1, metadata={"help": "runs at a time (processes)"})
     threads: int | None = field(default=None, metadata={"help": "torch threads per run"})
     data: str | None = field(default=None, metadata={"help": "a dataset folder for every env"})

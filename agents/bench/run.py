@@ -96,7 +96,7 @@ def _run(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str, A
             data=config.data,
             train=TrainConfig(
                 out=str(folder),
-                eval_every=config.eval_every,
+                eval_every=config.eval_every or 10,
                 eval_limit=config.eval_limit,
                 max_seconds=config.budget,
                 checkpoint_every=0,
@@ -105,6 +105,9 @@ def _run(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str, A
         )
         shutil.rmtree(folder, ignore_errors=True)  # a new bench replaces an old one's runs
         built = build_run(run_config)
+        if config.eval_every is None and config.budget is None:  # 6 points on the curve
+            total = getattr(built.learner, "total_updates", None) or built.learner.config.updates
+            run_config.train.eval_every = max(1, total // 5)
         result = train(built.learner, built.evaluate, run_config.train, run_info=built.info())
         curve = [
             {"env_steps": h["env_steps"], "seconds": h["seconds"], **h["validation"]}
@@ -115,6 +118,7 @@ def _run(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str, A
             "curve": curve,
             "env_steps": result.env_steps,
             "train_seconds": round(result.train_seconds, 1),
+            "eval_seconds": round(result.eval_seconds, 1),
         }
     dataset = None
     if config.data is not None:

@@ -308,8 +308,8 @@ class GenerativePolicy(PeftPolicy):
         completions = []
         eos = self.tokenizer.eos_token_id
         for prompt in prompts:
-            self._episodes.pop(-1, None)
-            info, written = {"prompt": prompt}, []
+            self._episodes.pop(-1, None)  # slot -1: one prediction at a time, no env
+            info, written = {"prompt": prompt, "episode_id": -1}, []
             for _ in range(max_new_tokens):
                 token = self.sample(self._next_logits(-1, info, written))
                 if token == eos:

@@ -112,6 +112,7 @@ class TrainResult:
     train_seconds: float
     wall_seconds: float
     stopped: str
+    eval_seconds: float = 0.0
 
     def summary(self, split: str = "validation") -> str:
         """A few lines for people: before and best on ``split``, test, counters."""
@@ -124,7 +125,8 @@ class TrainResult:
             lines.append(f"test: {format_metrics(self.test)}")
         lines.append(
             f"{self.updates} updates, {self.env_steps:,} env steps, {self.train_seconds:.0f} s "
-            f"of training, {self.wall_seconds:.0f} s in all (stopped on {self.stopped})"
+            f"of training, {self.eval_seconds:.0f} s of evaluation, {self.wall_seconds:.0f} s "
+            f"in all (stopped on {self.stopped})"
         )
         return "\n".join(lines)
 
@@ -169,6 +171,7 @@ class LoopState:
         best_weights: the trainable weights of the best policy so far.
         bad_evals: evaluations since the best one (for ``patience``).
         seconds: training time so far (evaluation excluded).
+        eval_seconds: time spent evaluating so far (validation and test).
         stopped: why the loop stops: ``updates`` (still running, or ran out), ``time``,
             ``patience``.
         log_bytes: the length of ``log.jsonl`` at the last checkpoint.
@@ -179,6 +182,7 @@ class LoopState:
     best_weights: dict[str, Any] | None = None
     bad_evals: int = 0
     seconds: float = 0.0
+    eval_seconds: float = 0.0
     stopped: str = "updates"
     log_bytes: int = 0
 
@@ -339,11 +343,13 @@ class _Loop:
     def _run_evaluation(self, split: str, limit: int | None) -> dict[str, float]:
         policy = self.policy
         caches = policy.acting_state() if hasattr(policy, "acting_state") else None
+        start = time.perf_counter()
         try:
             return self.evaluate_policy(split, limit)
         finally:  # evaluation must not disturb the episodes the learner has in flight
             if caches is not None:
                 policy.load_acting_state(caches)
+            self.state.eval_seconds += time.perf_counter() - start
 
     def last_policy_unevaluated(self) -> bool:
         """Whether updates ran since the last evaluation (with evaluation on)."""
@@ -390,6 +396,7 @@ class _Loop:
             train_seconds=seconds,
             wall_seconds=wall_seconds,
             stopped=state.stopped,
+            eval_seconds=self.agreed(state.eval_seconds),
         )
 
     def write_results(self, result: TrainResult, run_info: dict[str, Any] | None) -> None:

@@ -52,7 +52,9 @@ class RunConfig:
     env_kwargs: dict[str, Any] = field(
         default_factory=dict, metadata={"help": "arguments of gym.make (reward, max_length, ...)"}
     )
-    learner: str = field(default="ppo", metadata={"help": f"one of {', '.join(LEARNERS)}"})
+    learner: str = field(
+        default="rloo", metadata={"help": f"one of {', '.join(LEARNERS)} (rloo: the best RL here)"}
+    )
     learner_config: dict[str, Any] = field(
         default_factory=dict, metadata={"help": "the learner's settings (see its config class)"}
     )
