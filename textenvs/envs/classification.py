@@ -138,7 +138,24 @@ class TextCorpus:
         )
 
 
-class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
+class _ClassificationAttributes:
+    """What ``_setup`` sets on the single and the vector env alike (their shared attributes)."""
+
+    corpus: TextCorpus
+    split: str
+    mode: str
+    max_length: int
+    wrong_reward: float
+    read_cost: float
+    label_names: tuple[str, ...]
+    vocab: Vocabulary
+    _answer_offset: int
+    _n_actions: int
+
+
+class TextClassificationEnv(
+    _ClassificationAttributes, gym.Env[dict[str, np.ndarray], int | np.int64]
+):
     """Read a text word by word and answer its class.
 
     ## Description
@@ -217,17 +234,6 @@ class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
-    # Set by _setup, as in TextClassificationVectorEnv.
-    corpus: TextCorpus
-    split: str
-    mode: str
-    max_length: int
-    wrong_reward: float
-    read_cost: float
-    label_names: tuple[str, ...]
-    vocab: Vocabulary
-    _answer_offset: int
-    _n_actions: int
 
     def __init__(
         self,
@@ -333,7 +339,7 @@ class TextClassificationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
         }
 
 
-class TextClassificationVectorEnv(TextVectorEnv):
+class TextClassificationVectorEnv(_ClassificationAttributes, TextVectorEnv):
     """``num_envs`` copies of :class:`TextClassificationEnv` stepped together with numpy.
 
     Same spaces (batched), rewards, infos and seeding as ``SyncVectorEnv`` over the single
@@ -345,18 +351,6 @@ class TextClassificationVectorEnv(TextVectorEnv):
         num_envs: number of texts read at once.
         **kwargs: the arguments of :class:`TextClassificationEnv`.
     """
-
-    # Set by _setup, as in TextClassificationEnv.
-    corpus: TextCorpus
-    split: str
-    mode: str
-    max_length: int
-    wrong_reward: float
-    read_cost: float
-    label_names: tuple[str, ...]
-    vocab: Vocabulary
-    _answer_offset: int
-    _n_actions: int
 
     def __init__(
         self,

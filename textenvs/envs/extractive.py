@@ -120,7 +120,21 @@ class SentenceCorpus:
         )
 
 
-class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
+class _ExtractiveAttributes:
+    """What ``_setup`` sets on the single and the vector env alike (their shared attributes)."""
+
+    corpus: SentenceCorpus
+    split: str
+    reward_fn: RewardFn
+    max_words: int | None
+    max_sentences: int
+    max_sentence_words: int
+    vocab: Vocabulary
+
+
+class TextExtractiveSummarizationEnv(
+    _ExtractiveAttributes, gym.Env[dict[str, np.ndarray], int | np.int64]
+):
     """Pick the source sentences that make the best summary.
 
     ## Description
@@ -191,14 +205,6 @@ class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int | np.int
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
-    # Set by _setup, as in TextExtractiveSummarizationVectorEnv.
-    corpus: SentenceCorpus
-    split: str
-    reward_fn: RewardFn
-    max_words: int | None
-    max_sentences: int
-    max_sentence_words: int
-    vocab: Vocabulary
 
     def __init__(
         self,
@@ -297,7 +303,7 @@ class TextExtractiveSummarizationEnv(gym.Env[dict[str, np.ndarray], int | np.int
         }
 
 
-class TextExtractiveSummarizationVectorEnv(TextVectorEnv):
+class TextExtractiveSummarizationVectorEnv(_ExtractiveAttributes, TextVectorEnv):
     """``num_envs`` copies of :class:`TextExtractiveSummarizationEnv` stepped with numpy.
 
     Same spaces (batched), rewards, infos and seeding as ``SyncVectorEnv`` over the single
@@ -307,15 +313,6 @@ class TextExtractiveSummarizationVectorEnv(TextVectorEnv):
         num_envs: number of documents summarized at once.
         **kwargs: the arguments of :class:`TextExtractiveSummarizationEnv`.
     """
-
-    # Set by _setup, as in TextExtractiveSummarizationEnv.
-    corpus: SentenceCorpus
-    split: str
-    reward_fn: RewardFn
-    max_words: int | None
-    max_sentences: int
-    max_sentence_words: int
-    vocab: Vocabulary
 
     def __init__(
         self,

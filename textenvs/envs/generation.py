@@ -96,7 +96,19 @@ class PromptCorpus:
         )
 
 
-class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
+class _GenerationAttributes:
+    """What ``_setup`` sets on the single and the vector env alike (their shared attributes)."""
+
+    corpus: PromptCorpus
+    tokenizer: TextTokenizer
+    split: str
+    reward_fn: RewardFn
+    dense: bool
+    max_source_length: int
+    max_new_tokens: int
+
+
+class TextGenerationEnv(_GenerationAttributes, gym.Env[dict[str, np.ndarray], int | np.int64]):
     """Write a completion of a prompt one token at a time; a reward function scores it.
 
     ## Description
@@ -173,14 +185,6 @@ class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
-    # Set by _setup, as in TextGenerationVectorEnv.
-    corpus: PromptCorpus
-    tokenizer: TextTokenizer
-    split: str
-    reward_fn: RewardFn
-    dense: bool
-    max_source_length: int
-    max_new_tokens: int
 
     def __init__(
         self,
@@ -278,7 +282,7 @@ class TextGenerationEnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
         }
 
 
-class TextGenerationVectorEnv(TextVectorEnv):
+class TextGenerationVectorEnv(_GenerationAttributes, TextVectorEnv):
     """``num_envs`` copies of :class:`TextGenerationEnv` stepped together with numpy.
 
     Same spaces (batched), rewards, infos and seeding as ``SyncVectorEnv`` over the single
@@ -289,15 +293,6 @@ class TextGenerationVectorEnv(TextVectorEnv):
         num_envs: number of completions written at once.
         **kwargs: the arguments of :class:`TextGenerationEnv`.
     """
-
-    # Set by _setup, as in TextGenerationEnv.
-    corpus: PromptCorpus
-    tokenizer: TextTokenizer
-    split: str
-    reward_fn: RewardFn
-    dense: bool
-    max_source_length: int
-    max_new_tokens: int
 
     def __init__(
         self,

@@ -26,7 +26,19 @@ RewardMode = Literal["token", "f1", "delta_f1"]
 REWARD_MODES: tuple[str, ...] = ("token", "f1", "delta_f1")
 
 
-class TextNEREnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
+class _NERAttributes:
+    """What ``_setup`` sets on the single and the vector env alike (their shared attributes)."""
+
+    corpus: TaggingCorpus
+    split: str
+    reward_mode: str
+    tag_names: tuple[str, ...]
+    vocab: Vocabulary
+    max_length: int
+    _tables: IOBTables
+
+
+class TextNEREnv(_NERAttributes, gym.Env[dict[str, np.ndarray], int | np.int64]):
     """Tag each word of a sentence with its named-entity tag.
 
     ## Description
@@ -123,14 +135,6 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
-    # Set by _setup, as in TextNERVectorEnv.
-    corpus: TaggingCorpus
-    split: str
-    reward_mode: str
-    tag_names: tuple[str, ...]
-    vocab: Vocabulary
-    max_length: int
-    _tables: IOBTables
 
     def __init__(
         self,
@@ -254,7 +258,7 @@ class TextNEREnv(gym.Env[dict[str, np.ndarray], int | np.int64]):
         }
 
 
-class TextNERVectorEnv(TextVectorEnv):
+class TextNERVectorEnv(_NERAttributes, TextVectorEnv):
     """``num_envs`` copies of :class:`TextNEREnv` stepped together with numpy.
 
     Same spaces (batched), rewards, infos and seeding as ``SyncVectorEnv`` over
@@ -269,15 +273,6 @@ class TextNERVectorEnv(TextVectorEnv):
         num_envs: number of sentences stepped at once.
         **kwargs: the arguments of :class:`TextNEREnv`.
     """
-
-    # Set by _setup, as in TextNEREnv.
-    corpus: TaggingCorpus
-    split: str
-    reward_mode: str
-    tag_names: tuple[str, ...]
-    vocab: Vocabulary
-    max_length: int
-    _tables: IOBTables
 
     def __init__(
         self,
