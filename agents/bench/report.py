@@ -112,6 +112,12 @@ def _pyplot() -> Any:
     return plt
 
 
+def _engineering() -> Any:
+    from matplotlib.ticker import EngFormatter
+
+    return EngFormatter()
+
+
 def plot_bars(env: str, table: list[dict[str, Any]], path: Path) -> bool:
     """Each agent's test metric with its 95% interval, one bar per agent; False if none."""
     entries = [e for e in table if e["env"] == env and e["runs"]]
@@ -172,7 +178,8 @@ def plot_curves(env: str, rows: list[dict[str, Any]], path: Path) -> bool:
                 linewidth=1,
                 label=f"{reference['agent']} (seed {reference['seed']}, test)",
             )
-    axes[0].set_xlabel("env steps")
+    axes[0].set_xlabel("env steps (supervised: gold actions)")
+    axes[0].xaxis.set_major_formatter(_engineering())  # 200k, not 200000 run together
     axes[1].set_xlabel("training seconds")
     for axis in axes:
         axis.set_ylabel(f"validation {metric}")
