@@ -31,6 +31,7 @@ from agents.common.config import describe, load_config
 from agents.common.evaluation import evaluate
 from agents.policies.backbones import EMBEDDED, TINY
 from agents.policies.peft_methods import PEFT_METHODS
+from agents.training.folder import lock_run_folder, write_atomically
 from agents.training.loop import train
 from agents.training.runs import (
     LEARNER_CONFIGS,
@@ -212,9 +213,9 @@ def _train(args: argparse.Namespace) -> int | None:
     built = build_run(config)
     main = built.learner.distributed.is_main
     if not args.resume and main:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "run_config.json").write_text(
-            json.dumps(built.info()["run_config"], indent=2), encoding="utf-8"
+        lock_run_folder(args.out)  # before writing anything: one run at a time in a folder
+        write_atomically(
+            args.out / "run_config.json", json.dumps(built.info()["run_config"], indent=2)
         )
     result = train(
         built.learner, built.evaluate, config.train, resume=args.resume, run_info=built.info()

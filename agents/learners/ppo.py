@@ -27,8 +27,15 @@ class PPOConfig(RolloutConfig):
 
     epochs: int = field(default=4, metadata={"help": "passes over each rollout"})
     minibatches: int = field(default=4, metadata={"help": "minibatches per pass"})
-    gamma: float = field(default=0.99, metadata={"help": "discount"})
-    gae_lambda: float = field(default=0.95, metadata={"help": "GAE lambda"})
+    gamma: float = field(
+        default=1.0,
+        metadata={
+            "help": "discount; 1.0 for the text envs: their episodes are short and end, and "
+            "an undiscounted return is the sum of the env's rewards (delta_f1 sums to the "
+            "sentence's F1)"
+        },
+    )
+    gae_lambda: float = field(default=0.95, metadata={"help": "GAE lambda, in [0, 1]"})
     clip: float = field(default=0.2, metadata={"help": "ratio clipping"})
     value_coef: float = field(default=0.5, metadata={"help": "value loss weight"})
     normalize_advantages: bool = field(default=True, metadata={"help": "per minibatch"})
@@ -37,6 +44,9 @@ class PPOConfig(RolloutConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.check_at_least_one("epochs", "minibatches")
+        for name in ("gamma", "gae_lambda"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)!r}")
         if not 0 < self.clip < 1:
             raise ValueError(f"clip must be in (0, 1), got {self.clip!r}")
 

@@ -29,6 +29,8 @@ class ReinforceConfig(RolloutConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if not 0 <= self.gamma <= 1:
+            raise ValueError(f"gamma must be in [0, 1], got {self.gamma!r}")
         if self.baseline not in ("mean", "value"):
             raise ValueError(f"baseline must be 'mean' or 'value', got {self.baseline!r}")
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -42,6 +43,12 @@ from agents.training.checkpoint import (
     process_state,
     save_checkpoint,
     trainable_weights,
+)
+from agents.training.folder import (
+    lock_run_folder,
+    release_run_folder,
+    remove_stale_temporaries,
+    write_atomically,
 )
 
 CHECKPOINT = "checkpoint.pt"
@@ -231,6 +238,7 @@ def train(
         loop.checkpoint()
     except BaseException:
         loop.log.close()  # what was logged after the last checkpoint is dropped on resume
+        loop.release()
         raise
     finally:
         if bar is not None:
@@ -239,6 +247,7 @@ def train(
     result = loop.result(loop.test(), time.perf_counter() - wall_start)
     loop.log.close()
     loop.write_results(result, run_info)
+    loop.release()
     return result
 
 
@@ -261,6 +270,9 @@ class _Loop:
         self.out = Path(config.out) if config.out else None
         self.processes = getattr(learner, "distributed", distributed.SINGLE)
         self.main = self.processes.is_main
+        if self.out is not None and self.main:
+            lock_run_folder(self.out)  # one run at a time in a folder
+            remove_stale_temporaries(self.out, (CHECKPOINT, RESULTS))
         self.state = self._restore() if resume else self._start()
         self.log = _Log(
             self.out if self.main else None,
@@ -292,6 +304,11 @@ class _Loop:
         state = LoopState(**saved)
         state.stopped = "updates"  # this run's budget decides anew: a resume can extend a run
         return state
+
+    def release(self) -> None:
+        """Let other runs use the run folder again."""
+        if self.out is not None and self.main:
+            release_run_folder(self.out)
 
     def agreed(self, decision: Any) -> Any:
         """The main process's ``decision``, in every process."""
@@ -410,7 +427,7 @@ class _Loop:
             **asdict(result),
             "config": asdict(self.config),
         }
-        _write_atomically(self.out / RESULTS, json.dumps(results, indent=2, default=str))
+        write_atomically(self.out / RESULTS, json.dumps(results, indent=2, default=str))
 
 
 def _due(updates_done: int, every: int) -> bool:
@@ -447,12 +464,6 @@ def _save_atomically(policy: Any, directory: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
-
-
 class _Log:
     """``log.jsonl`` (truncated to the checkpoint's length on resume) and TensorBoard."""
 
@@ -461,10 +472,13 @@ class _Log:
         if out is None:
             return
         path = out / LOG
+        if path.is_symlink():
+            raise ValueError(f"{path} is a symbolic link: a run writes only its own files")
         if path.exists():
             with path.open("r+b") as file:  # drop what was logged after the checkpoint
                 file.truncate(keep_bytes)
-        self.file = path.open("ab")
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+        self.file = os.fdopen(os.open(path, flags, 0o644), "ab")
         if tensorboard:
             try:
                 from torch.utils.tensorboard import SummaryWriter

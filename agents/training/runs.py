@@ -88,6 +88,13 @@ class RunConfig:
     train: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "the loop"})
 
     def __post_init__(self) -> None:
+        if ":" in self.env:  # gym.make("pkg.module:Env-v0") imports pkg.module
+            raise ValueError(
+                f"env {self.env!r}: an id with a module prefix would import code; give a "
+                "registered id (import the package that registers it first)"
+            )
+        if self.env not in gym.registry:
+            raise ValueError(f"unknown env {self.env!r}; see `textenvs list`")
         if self.learner not in LEARNERS:
             raise ValueError(f"unknown learner {self.learner!r}; choose one of {LEARNERS}")
         if self.num_envs is not None and self.num_envs < 1:

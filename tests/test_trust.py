@@ -1,0 +1,175 @@
+"""Trust: what a run folder can make the library do, and what a learner reads of the env."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from agents import (
+    GRPO,
+    PPO,
+    RLOO,
+    GroupConfig,
+    PPOConfig,
+    Reinforce,
+    ReinforceConfig,
+    RunConfig,
+    TaggingPolicy,
+    a2c_config,
+    tiny_backbone,
+)
+from agents.cli import main
+from agents.learners.advantages import gae
+from textenvs.data import TaggedSentence
+
+TINY = [
+    TaggedSentence(("Ann", "met", "Bob", "in", "Rome"), ("B-PER", "O", "B-PER", "O", "B-LOC")),
+    TaggedSentence(("Acme", "hired", "Ann"), ("B-ORG", "O", "B-PER")),
+    TaggedSentence(("Rome", "is", "big"), ("B-LOC", "O", "O")),
+    TaggedSentence(("Bob", "left", "Acme", "Corp"), ("B-PER", "O", "B-ORG", "I-ORG")),
+]
+DATA = {"train": TINY, "validation": TINY, "test": TINY}
+RUN = ["--learner", "reinforce", "--backbone", "tiny-bert"]
+QUICK = ["tuned=false", "num_envs=2", "learner_config.updates=1", "train.eval_every=0"]
+
+
+def test_a_run_folder_cannot_import_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A downloaded run folder names a module of its own as the env's entry point.
+    payload = tmp_path / "payload_pkg"
+    payload.mkdir()
+    marker = tmp_path / "payload_ran"
+    (payload / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    run = tmp_path / "downloaded"
+    run.mkdir()
+    (run / "run_config.json").write_text(json.dumps({"env": "payload_pkg:TextNER-v0"}))
+    assert main(["eval", "--checkpoint", str(run)]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "module prefix would import code" in error[0], error
+    assert not marker.exists()
+    with pytest.raises(ValueError, match="unknown env 'CartPole-v9'"):
+        RunConfig(env="CartPole-v9")
+
+
+def test_a_symlinked_log_in_a_fresh_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "log.jsonl").symlink_to(target)
+    assert main(["train", *RUN, "--out", str(out), *QUICK]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "log.jsonl is a symbolic link" in error[0], error
+    assert target.read_text() == "keep me"
+
+
+def test_one_run_at_a_time_in_a_folder_and_stale_temporaries_go(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    holder = subprocess.Popen(  # another run holds the folder
+        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+         f"fd = os.open({str(out / '.lock')!r}, os.O_RDWR | os.O_CREAT)\n"
+         "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(120)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert main(["train", *RUN, "--out", str(out), *QUICK]) == 2
+        error = capsys.readouterr().err.strip().splitlines()
+        assert len(error) == 1 and "is in use by another run" in error[0], error
+        assert not (out / "run_config.json").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    stale = out / "checkpoint.pt.x1y2.tmp"
+    stale.write_bytes(b"half a checkpoint, from a killed run")
+    assert main(["train", *RUN, "--out", str(out), *QUICK]) == 0
+    assert not stale.exists() and (out / "checkpoint.pt").is_file()
+
+
+def test_ppo_returns_sum_the_episode_rewards_by_default() -> None:
+    assert PPOConfig().gamma == 1.0
+    env = gym.make("TextNER-v0", dataset=DATA, split="train", reward="delta_f1")
+    env.reset(options={"index": 3})
+    rewards, final = [], {}
+    for action in (1, 0, 2, 0):  # some right, some wrong tags
+        _, reward, terminated, _, final = env.step(action)
+        rewards.append(reward)
+    steps = len(rewards)
+    _, returns = gae(
+        torch.tensor(rewards)[:, None],
+        torch.zeros(steps, 1),
+        torch.tensor([False] * (steps - 1) + [True])[:, None],
+        torch.zeros(1),
+        PPOConfig().gamma,
+        1.0,
+    )
+    assert terminated and returns[0, 0].item() == pytest.approx(final["f1"])
+    for bad in ({"gamma": 7.0}, {"gae_lambda": -3.0}):
+        with pytest.raises(ValueError, match="must be in \\[0, 1\\]"):
+            PPOConfig(**bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="gamma must be in \\[0, 1\\]"):
+        ReinforceConfig(gamma=1.5)
+
+
+class GarbledGold(gym.vector.VectorWrapper):
+    """The env with every gold field of its infos replaced by garbage; rewards untouched."""
+
+    GOLD = ("gold_tags", "pred_tags", "precision", "recall", "f1", "words")
+
+    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        observations, infos = self.env.reset(**kwargs)
+        return observations, self.garble(infos)
+
+    def step(self, actions: Any) -> Any:
+        *rest, infos = self.env.step(actions)
+        return (*rest, self.garble(infos))
+
+    def garble(self, infos: dict[str, Any]) -> dict[str, Any]:
+        garbled = dict(infos)
+        for key in self.GOLD:
+            if key in garbled and key != "words":
+                garbled[key] = np.full(len(garbled[key]), None, dtype=object)
+                for i in range(len(garbled[key])):
+                    garbled[key][i] = ["B-NONSENSE"] * 3 if "tags" in key else -7.5
+        return garbled
+
+
+LEARNERS = {
+    "reinforce": lambda p, e: Reinforce(p, e, ReinforceConfig(seed=3, whole_episodes=True)),
+    "ppo": lambda p, e: PPO(p, e, PPOConfig(seed=3, whole_episodes=True, minibatches=2)),
+    "a2c": lambda p, e: PPO(p, e, a2c_config(seed=3, whole_episodes=True)),
+    "rloo": lambda p, e: RLOO(p, e, GroupConfig(seed=3, k=2, examples_per_update=2)),
+    "grpo": lambda p, e: GRPO(p, e, GroupConfig(seed=3, k=2, examples_per_update=2)),
+}
+
+
+@pytest.mark.parametrize("learner", sorted(LEARNERS))
+def test_rl_learners_learn_from_rewards_only(learner: str) -> None:
+    """Gold answers garbled everywhere but inside the reward: bit-identical updates."""
+    weights = []
+    for garble in (False, True):
+        torch.manual_seed(0)
+        tags = gym.make("TextNER-v0", dataset=DATA).unwrapped.tag_names
+        policy = TaggingPolicy(tiny_backbone("encoder", hidden_size=32), tags, peft="lora")
+        envs = gym.make_vec("TextNER-v0", num_envs=4, dataset=DATA, reward="delta_f1")
+        run = LEARNERS[learner](policy, GarbledGold(envs) if garble else envs)
+        for _ in range(2):
+            run.update()
+        weights.append([p.detach().clone() for p in policy.parameters() if p.requires_grad])
+    assert all(torch.equal(a, b) for a, b in zip(*weights))
