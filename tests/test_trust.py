@@ -17,6 +17,7 @@ from agents import (
     GRPO,
     PPO,
     RLOO,
+    BaseAgent,
     GroupConfig,
     PPOConfig,
     Reinforce,
@@ -24,6 +25,7 @@ from agents import (
     RunConfig,
     TaggingPolicy,
     a2c_config,
+    evaluate,
     tiny_backbone,
 )
 from agents.cli import main
@@ -173,3 +175,18 @@ def test_rl_learners_learn_from_rewards_only(learner: str) -> None:
             run.update()
         weights.append([p.detach().clone() for p in policy.parameters() if p.requires_grad])
     assert all(torch.equal(a, b) for a, b in zip(*weights))
+
+
+def test_evaluate_hands_an_agent_no_test_records() -> None:
+    seen: dict[str, Any] = {}
+
+    class Peeking(BaseAgent):
+        def check_env(self, env: Any) -> None:
+            seen["records"] = hasattr(env.unwrapped, "corpus") or hasattr(env, "corpus")
+            seen["tags"] = env.unwrapped.tag_names
+
+        def act(self, observation: Any, info: Any, mask: np.ndarray) -> int:
+            return int(np.flatnonzero(mask)[0])
+
+    evaluate(Peeking(), "TextNER-v0", split="test", limit=3)
+    assert seen == {"records": False, "tags": gym.make("TextNER-v0").unwrapped.tag_names}

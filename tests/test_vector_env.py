@@ -8,6 +8,7 @@ import pytest
 
 import textenvs  # noqa: F401
 from textenvs.checks import assert_same
+from textenvs.data import TaggedSentence
 from textenvs.envs import InvalidActionError, TextNERVectorEnv
 
 
@@ -137,3 +138,20 @@ def test_uint64_action_message_names_the_value() -> None:
     envs.reset(seed=0)
     with pytest.raises(InvalidActionError, match=f"action {2**64 - 1} of env 1"):
         envs.step(np.array([0, 2**64 - 1], dtype=np.uint64))
+
+
+def test_memory_is_linear_in_max_length() -> None:
+    import tracemalloc
+
+    sentences = [TaggedSentence(("Ann", "met", "Bob"), ("B-PER", "O", "B-PER"))] * 4
+    data = {"train": sentences, "test": sentences}
+    tracemalloc.start()
+    envs = gym.make_vec("TextNER-v0", num_envs=2, dataset=data, max_length=20_000)
+    envs.reset(seed=0)
+    rewards = [envs.step(np.zeros(2, dtype=np.int64))[1] for _ in range(3)]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # 4 sentences x 20,000 words of int64 arrays: a few MB; a table quadratic in
+    # max_length would need gigabytes.
+    assert peak < 50_000_000, peak
+    assert rewards[-1].tolist() == [0.0, 0.0]  # all-O: F1 0 after "Ann met Bob", delta 0

@@ -41,8 +41,8 @@ def evaluate(
         extractive summarization.
     """
     env = gym.make(env_id, split=split, **env_kwargs) if isinstance(env_id, str) else env_id
-    if hasattr(agent, "check_env"):
-        agent.check_env(env)  # e.g. a policy built for other tags than the env's
+    if hasattr(agent, "check_env"):  # e.g. a policy built for other tags than the env's
+        agent.check_env(EnvDescription(env))  # not the env: its records are the test set
     if hasattr(agent, "load_acting_state"):  # a new env: its episode ids say nothing of
         agent.load_acting_state({})  # the episodes the agent's caches hold
     size = len(env.unwrapped.corpus)
@@ -67,6 +67,29 @@ def evaluate(
         finals.append(info)
         returns.append(total)
     return _scores(env, finals, returns)
+
+
+class EnvDescription:
+    """What an agent may know of an env before it plays: its spaces and what actions mean.
+
+    The env's public attributes (tag names, label names, mode, tokenizer, spaces, spec) and
+    nothing else: not its records, which during evaluation are the test set. Its
+    ``unwrapped`` is itself, so ``env.unwrapped.tag_names`` reads as on an env.
+    """
+
+    PUBLIC = ("tag_names", "label_names", "mode", "tokenizer", "action_space", "observation_space")
+
+    def __init__(self, env: gym.Env) -> None:
+        unwrapped = env.unwrapped
+        for name in self.PUBLIC:
+            if hasattr(unwrapped, name):
+                setattr(self, name, getattr(unwrapped, name))
+        self.spec = env.spec
+
+    @property
+    def unwrapped(self) -> EnvDescription:
+        """Itself (the description stands for the whole env)."""
+        return self
 
 
 def _play_planned(

@@ -290,7 +290,6 @@ class TextNERVectorEnv(_NERAttributes, TextVectorEnv):
             num_envs, spaces.Discrete(len(self.tag_names)), self.corpus.observation_space()
         )
         self._tag_name_array = np.array(self.tag_names, dtype=object)
-        self._f1_table = _f1_table(max_length)
         # The corpus's per-sentence episode facts, gathered into sub-envs in one operation.
         corpus = self.corpus
         self._sentence_facts = np.stack([np.arange(len(corpus)), corpus.steps, corpus.truncated])
@@ -338,7 +337,7 @@ class TextNERVectorEnv(_NERAttributes, TextVectorEnv):
         elif self.reward_mode == "f1":
             rewards = np.zeros(self.num_envs)
         else:  # F1 of the prefix; aligned open entities (odd states) count as found
-            rewards = self._f1_table[counts[0] + (state & 1), counts[1] + counts[2]]
+            rewards = _prefix_f1(counts[0] + (state & 1), counts[1] + counts[2])
         terminated = np.zeros(self.num_envs, dtype=np.bool_)
         infos: dict[str, Any] = {}
         if ended.size:
@@ -454,16 +453,15 @@ def _mask(size: int, indices: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _f1_table(max_length: int) -> np.ndarray:
-    """``table[correct, predicted + gold]``: sentence F1 by lookup, as SpanCounts.scores gives it.
+def _prefix_f1(correct: np.ndarray, predicted_and_gold: np.ndarray) -> np.ndarray:
+    """Sentence F1 from the counts, as SpanCounts.scores gives it: ``2c / (p + g)``.
 
-    Every entity covers at least one word, so no count exceeds ``max_length``.
+    No gold and no predicted entity is 1.0: there was nothing to find. Computed per step (no
+    table), so memory does not grow with ``max_length``.
     """
-    correct = np.arange(max_length + 1)[:, None]
-    denominator = np.arange(2 * max_length + 1)[None, :]
-    table = 2 * correct / np.maximum(denominator, 1)
-    table[:, 0] = 1.0  # no gold and no predicted entity: nothing to find
-    return table
+    f1 = 2 * correct / np.maximum(predicted_and_gold, 1)
+    f1[predicted_and_gold == 0] = 1.0
+    return f1
 
 
 def _setup(
