@@ -171,3 +171,35 @@ def test_eos_token_can_be_named() -> None:
     assert env.tokenizer.eos_token_id == named.eos_token_id
     with pytest.raises(TokenizerError, match=re.escape("has no EOS token '<|endoftext|>'")):
         TextTokenizer(backend, eos_token="<|endoftext|>")
+
+
+@pytest.mark.parametrize("vector", [False, True])
+def test_a_reward_that_raises_leaves_the_env_as_it_was(vector: bool) -> None:
+    failing = {"now": False}
+
+    def fragile_reward(prompts, completions, references, **kwargs):  # type: ignore[no-untyped-def]
+        if failing["now"]:
+            raise RuntimeError("the reward service is down")
+        return [float(len(c)) for c in completions]
+
+    def make() -> Any:
+        settings = {"dataset": EXAMPLES, "reward": fragile_reward, "max_new_tokens": 3}
+        return TextGenerationVectorEnv(num_envs=2, **settings) if vector else (
+            TextGenerationEnv(**settings))  # fmt: skip
+
+    tokens = [5, 6, 7, 8]
+    actions = [np.array([t, t]) for t in tokens] if vector else tokens
+    steady, broken = make(), make()
+    steady.reset(seed=0)
+    broken.reset(seed=0)
+    for action in actions[:2]:
+        steady.step(action)
+        broken.step(action)
+    failing["now"] = True
+    with pytest.raises(RuntimeError, match="service is down"):
+        broken.step(actions[2])  # the third token ends the episodes: scored, and it fails
+    failing["now"] = False
+    # After the failure the env goes on as if it never happened (a vector env autoresets).
+    for action in actions[2:] if vector else actions[2:3]:
+        expected, got = steady.step(action), broken.step(action)
+        assert str(got) == str(expected)

@@ -236,18 +236,21 @@ class TextGenerationEnv(_GenerationAttributes, gym.Env[dict[str, np.ndarray], in
         if self._done:
             raise InvalidActionError("the episode has ended; call reset() to start another")
         token = action_id(action, self.tokenizer.vocab_size)
-        self._generated.append(token)
+        generated = [*self._generated, token]
         terminated = token == self.tokenizer.eos_token_id
-        truncated = not terminated and len(self._generated) == self.max_new_tokens
-        self._done = terminated or truncated
+        truncated = not terminated and len(generated) == self.max_new_tokens
+        done = terminated or truncated
         info: dict[str, Any] = {}
         reward = 0.0
-        if self._done or self.dense:
-            completion = self.tokenizer.decode(self._generated)
+        score = self._last_score
+        if done or self.dense:  # a reward that raises leaves the env as it was
+            completion = self.tokenizer.decode(generated)
             example = self.corpus.examples[self._index]
             (score,) = call_reward(
                 self.reward_fn, [example.prompt], [completion], [example.references]
             )
+        self._generated, self._done = generated, done
+        if done or self.dense:
             reward = score - self._last_score if self.dense else (score if self._done else 0.0)
             self._last_score = score
             if self._done:
@@ -334,7 +337,8 @@ class TextGenerationVectorEnv(_GenerationAttributes, TextVectorEnv):
         self._check_ready()
         tokens = action_ids(actions, self.num_envs, self.tokenizer.vocab_size)
         active = ~self._autoreset
-        self._generated[self._rows, self._length] = tokens
+        before = self._length.copy()  # a reward that raises leaves the env as it was
+        self._generated[self._rows, self._length] = tokens  # past the kept length: scratch
         self._length += active
         terminated = active & (tokens == self.tokenizer.eos_token_id)
         truncated = active & ~terminated & (self._length == self.max_new_tokens)
@@ -348,14 +352,18 @@ class TextGenerationVectorEnv(_GenerationAttributes, TextVectorEnv):
                 for env, length in zip(scored.tolist(), self._length[scored].tolist())
             ]
             examples = [self.corpus.examples[row] for row in self._index[scored].tolist()]
-            scores = np.array(
-                call_reward(
-                    self.reward_fn,
-                    [e.prompt for e in examples],
-                    completions,
-                    [e.references for e in examples],
+            try:
+                scores = np.array(
+                    call_reward(
+                        self.reward_fn,
+                        [e.prompt for e in examples],
+                        completions,
+                        [e.references for e in examples],
+                    )
                 )
-            )
+            except BaseException:
+                self._length[:] = before
+                raise
             rewards[scored] = scores - self._last_score[scored] if self.dense else scores
             self._last_score[scored] = scores
             finished = ended[scored]
