@@ -190,3 +190,27 @@ def test_evaluate_hands_an_agent_no_test_records() -> None:
 
     evaluate(Peeking(), "TextNER-v0", split="test", limit=3)
     assert seen == {"records": False, "tags": gym.make("TextNER-v0").unwrapped.tag_names}
+
+
+@pytest.mark.parametrize("env_id", ["TextSummarization-v0", "TextExtractiveSummarization-v0"])
+def test_references_come_only_at_the_end(env_id: str) -> None:
+    env = gym.make(env_id, max_new_tokens=4) if "Extractive" not in env_id else gym.make(env_id)
+    _, info = env.reset(seed=0)
+    assert "references" not in info
+    done = False
+    while not done:
+        _, _, terminated, truncated, info = env.step(0)
+        done = terminated or truncated
+    assert info["references"] and all(isinstance(r, str) for r in info["references"])
+    kwargs = {"max_new_tokens": 4} if "Extractive" not in env_id else {}
+    envs = gym.make_vec(env_id, num_envs=2, **kwargs)
+    _, infos = envs.reset(seed=0)
+    assert "references" not in infos
+    for _ in range(40):
+        _, _, terminated, truncated, infos = envs.step(np.zeros(2, dtype=np.int64))
+        ended = np.asarray(terminated) | np.asarray(truncated)
+        if ended.any():
+            assert all(infos["references"][i] for i in np.flatnonzero(ended))
+            break
+    else:
+        raise AssertionError("no episode ended")

@@ -161,9 +161,9 @@ class TextExtractiveSummarizationEnv(
 
     ``N = max_sentences``, ``W = max_sentence_words``: sentence ``i`` fills
     ``word_ids[i*W : (i+1)*W]`` (longer sentences are cut in the observation, never in the
-    summary). At reset ``info`` holds the ``"sentences"``, the ``"references"`` and the
-    ``"index"``. Every reset's ``info`` also holds an
-    ``"episode_id"``, an int that numbers the episode (agents recognise episodes by it).
+    summary). At reset ``info`` holds the ``"sentences"`` and the ``"index"``; the
+    ``"references"`` (gold) come only with the last step's info. Every reset's ``info`` also
+    holds an ``"episode_id"``, an int that numbers the episode (agents know episodes by it).
 
     ## Rewards
 
@@ -183,7 +183,8 @@ class TextExtractiveSummarizationEnv(
     * Truncation: never.
 
     At the end ``info`` holds the ``"summary"``, the ``"selected"`` sentence indices, the
-    ``"score"`` and ``"input_truncated"`` (True if the document was cut).
+    ``"score"``, ``"input_truncated"`` (True if the document was cut) and the
+    ``"references"``.
 
     ## Arguments
 
@@ -245,7 +246,6 @@ class TextExtractiveSummarizationEnv(
         self._selected[:] = 0
         info = {
             "sentences": list(self.corpus.sentences[index]),
-            "references": list(self.corpus.examples[index].references),
             "index": index,
         }
         info["episode_id"] = next_episode_id(self, seed)
@@ -272,7 +272,13 @@ class TextExtractiveSummarizationEnv(
         summary = " ".join(self.corpus.sentences[self._index][i] for i in selected)
         (score,) = call_reward(self.reward_fn, [example.prompt], [summary], [example.references])
         cut = len(self.corpus.sentences[self._index]) > n_sentences
-        info = {"summary": summary, "selected": selected, "score": score, "input_truncated": cut}
+        info = {
+            "summary": summary,
+            "selected": selected,
+            "score": score,
+            "input_truncated": cut,
+            "references": list(example.references),
+        }
         return self._observation(), score, True, False, info
 
     def action_masks(self) -> np.ndarray:
@@ -387,6 +393,9 @@ class TextExtractiveSummarizationVectorEnv(_ExtractiveAttributes, TextVectorEnv)
                 selected=object_column(self.num_envs, env_list, selected),
                 score=score_info,
                 input_truncated=cut,
+                references=object_column(
+                    self.num_envs, env_list, [list(e.references) for e in examples]
+                ),
             )
         waiting = np.flatnonzero(self._autoreset)
         if waiting.size:
@@ -418,9 +427,6 @@ class TextExtractiveSummarizationVectorEnv(_ExtractiveAttributes, TextVectorEnv)
             envs,
             sentences=object_column(
                 self.num_envs, env_list, [list(corpus.sentences[r]) for r in rows]
-            ),
-            references=object_column(
-                self.num_envs, env_list, [list(corpus.examples[r].references) for r in rows]
             ),
             index=index_info,
         )

@@ -135,7 +135,8 @@ class TextGenerationEnv(_GenerationAttributes, gym.Env[dict[str, np.ndarray], in
     | `generated_mask` | `MultiBinary(T)`                          | 1 for tokens written   |
 
     ``S = max_source_length`` (longer prompts are cut), ``T = max_new_tokens``. At reset
-    ``info`` holds the raw ``"prompt"``, its ``"references"`` and its ``"index"``.
+    ``info`` holds the raw ``"prompt"`` and its ``"index"``; the ``"references"`` (gold) come
+    only with the last step's info, so no agent can copy them.
     Every reset's ``info`` also holds an ``"episode_id"``, an int that numbers the episode
     (agents recognise episodes by it).
 
@@ -158,8 +159,8 @@ class TextGenerationEnv(_GenerationAttributes, gym.Env[dict[str, np.ndarray], in
     * Termination: the EOS token is written (it is not part of the completion's text).
     * Truncation: ``max_new_tokens`` tokens are written without EOS.
 
-    At the end ``info`` holds the decoded ``"completion"``, its ``"score"`` and the number of
-    ``"new_tokens"``.
+    At the end ``info`` holds the decoded ``"completion"``, its ``"score"``, the number of
+    ``"new_tokens"`` and the ``"references"``.
 
     ## Arguments
 
@@ -223,7 +224,7 @@ class TextGenerationEnv(_GenerationAttributes, gym.Env[dict[str, np.ndarray], in
         index = record_index(self, options, len(self.corpus))
         self._index, self._generated, self._done, self._last_score = index, [], False, 0.0
         example = self.corpus.examples[index]
-        info = {"prompt": example.prompt, "references": list(example.references), "index": index}
+        info = {"prompt": example.prompt, "index": index}
         info["episode_id"] = next_episode_id(self, seed)
         return self._observation(), info
 
@@ -258,6 +259,7 @@ class TextGenerationEnv(_GenerationAttributes, gym.Env[dict[str, np.ndarray], in
                     "completion": completion,
                     "score": score,
                     "new_tokens": len(self._generated),
+                    "references": list(example.references),
                 }
         return self._observation(), reward, terminated, truncated, info
 
@@ -380,6 +382,11 @@ class TextGenerationVectorEnv(_GenerationAttributes, TextVectorEnv):
                     completion=object_column(self.num_envs, env_list, texts),
                     score=score_info,
                     new_tokens=new_tokens,
+                    references=object_column(
+                        self.num_envs,
+                        env_list,
+                        [list(e.references) for e, f in zip(examples, finished.tolist()) if f],
+                    ),
                 )
         waiting = np.flatnonzero(self._autoreset)
         if waiting.size:
@@ -400,9 +407,6 @@ class TextGenerationVectorEnv(_GenerationAttributes, TextVectorEnv):
         return batched_info(
             envs,
             prompt=object_column(self.num_envs, env_list, [e.prompt for e in examples]),
-            references=object_column(
-                self.num_envs, env_list, [list(e.references) for e in examples]
-            ),
             index=index_info,
         )
 
