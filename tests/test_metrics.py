@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from seqeval.metrics import f1_score, precision_score, recall_score
 from seqeval.metrics.sequence_labeling import get_entities
+from seqeval.scheme import IOB2
 
 from textenvs.data import iob1_to_iob2
 from textenvs.data.tags import TagError, first_iob2_violation, split_tag, tag_names_for
@@ -109,3 +110,39 @@ def test_bad_tags_are_named(tag: str, message: str) -> None:
 
 def test_tag_names_are_canonical() -> None:
     assert tag_names_for(["PER", "LOC", "PER"]) == ("O", "B-LOC", "I-LOC", "B-PER", "I-PER")
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_strict_mode_equals_seqeval_strict_iob2(data: st.DataObject) -> None:
+    golds, preds = [], []
+    for _ in range(data.draw(st.integers(1, 4))):
+        gold = data.draw(tag_sequence)
+        golds.append(gold)
+        preds.append(
+            data.draw(st.lists(st.sampled_from(TAGS), min_size=len(gold), max_size=len(gold)))
+        )
+    ours = corpus_span_scores(golds, preds, strict=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = {
+            name: metric(golds, preds, mode="strict", scheme=IOB2)
+            for name, metric in (
+                ("precision", precision_score),
+                ("recall", recall_score),
+                ("f1", f1_score),
+            )
+        }
+    assert {k: ours[k] for k in theirs} == pytest.approx(theirs, abs=1e-12)
+    for gold in golds:  # on valid IOB2 both modes read the same entities
+        if first_iob2_violation(gold) is None:
+            assert entity_spans(gold, strict=True) == entity_spans(gold)
+
+
+def test_strict_mode_drops_what_continues_nothing() -> None:
+    assert entity_spans(["I-PER", "I-PER"]) == [("PER", 0, 1)]
+    assert entity_spans(["I-PER", "I-PER"], strict=True) == []
+    assert entity_spans(["B-PER", "I-LOC", "O", "B-LOC"], strict=True) == [
+        ("PER", 0, 0),
+        ("LOC", 3, 3),
+    ]

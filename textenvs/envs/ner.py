@@ -88,6 +88,12 @@ class TextNEREnv(_NERAttributes, gym.Env[dict[str, np.ndarray], int | np.int64])
     predicted entity scores 1.0 (seqeval's corpus scores are unaffected by this; see
     :mod:`textenvs.metrics.spans`).
 
+    The rewards are per sentence, so a learner maximises the mean sentence F1, while model
+    selection and reports use the corpus micro-F1 (seqeval's, over all entities of a split):
+    the two differ, since an entity-free sentence counts 1.0 in the first and nothing in
+    the second, and a long sentence weighs more in the second. Corpus scores in seqeval's
+    strict IOB2 mode: ``corpus_span_scores(gold, pred, strict=True)``.
+
     ## Starting State
 
     A sentence of the split drawn uniformly with ``self.np_random``, or the one at

@@ -28,15 +28,21 @@ Span = tuple[str, int, int]
 """An entity as ``(type, first_index, last_index)``, both indices inclusive (seqeval's form)."""
 
 
-def entity_spans(tags: Sequence[str]) -> list[Span]:
-    """The entities in one sentence's tags, as seqeval's ``get_entities`` reads them.
+def entity_spans(tags: Sequence[str], strict: bool = False) -> list[Span]:
+    """The entities in one sentence's tags, as seqeval reads them.
 
     Args:
         tags: IOB tags (``O``, ``B-X``, ``I-X``), IOB1 or IOB2.
+        strict: read them as seqeval's ``mode="strict", scheme=IOB2`` does: an entity is a
+            ``B-X`` and the ``I-X`` that continue it; an ``I-X`` that continues nothing is
+            no entity. Default: as seqeval's default mode (``get_entities``), where such an
+            ``I-X`` opens one.
 
     Returns:
         The entities in order of their first index.
     """
+    if strict:
+        return _strict_entity_spans(tags)
     spans: list[Span] = []
     open_type: str | None = None
     start = 0
@@ -47,6 +53,24 @@ def entity_spans(tags: Sequence[str]) -> list[Span]:
             spans.append((open_type, start, i - 1))
             open_type = None
         if prefix != OUTSIDE and not continues:
+            open_type, start = entity_type, i
+    if open_type is not None:
+        spans.append((open_type, start, len(tags) - 1))
+    return spans
+
+
+def _strict_entity_spans(tags: Sequence[str]) -> list[Span]:
+    spans: list[Span] = []
+    open_type: str | None = None
+    start = 0
+    for i, tag in enumerate(tags):
+        prefix, entity_type = split_tag(tag)
+        if open_type is not None and continues_entity(tag, tags[i - 1]):
+            continue
+        if open_type is not None:
+            spans.append((open_type, start, i - 1))
+            open_type = None
+        if prefix == "B":
             open_type, start = entity_type, i
     if open_type is not None:
         spans.append((open_type, start, len(tags) - 1))
@@ -96,8 +120,10 @@ class SpanCounts:
         }
 
 
-def count_spans(gold_tags: Sequence[str], pred_tags: Sequence[str]) -> SpanCounts:
-    """Count correct, predicted and gold entities in one sentence.
+def count_spans(
+    gold_tags: Sequence[str], pred_tags: Sequence[str], strict: bool = False
+) -> SpanCounts:
+    """Count correct, predicted and gold entities in one sentence (see :func:`entity_spans`).
 
     Raises:
         ValueError: if the two sequences differ in length.
@@ -106,8 +132,8 @@ def count_spans(gold_tags: Sequence[str], pred_tags: Sequence[str]) -> SpanCount
         raise ValueError(
             f"gold and predicted tags differ in length: {len(gold_tags)} != {len(pred_tags)}"
         )
-    gold = set(entity_spans(gold_tags))
-    pred = set(entity_spans(pred_tags))
+    gold = set(entity_spans(gold_tags, strict))
+    pred = set(entity_spans(pred_tags, strict))
     return SpanCounts(len(gold & pred), len(pred), len(gold))
 
 
@@ -117,13 +143,17 @@ def sentence_span_scores(gold_tags: Sequence[str], pred_tags: Sequence[str]) -> 
 
 
 def corpus_span_scores(
-    gold_sequences: Iterable[Sequence[str]], pred_sequences: Iterable[Sequence[str]]
+    gold_sequences: Iterable[Sequence[str]],
+    pred_sequences: Iterable[Sequence[str]],
+    strict: bool = False,
 ) -> dict[str, float]:
     """Corpus-level micro precision, recall and F1, equal to seqeval's.
 
     Args:
         gold_sequences: gold tags, one sequence per sentence.
         pred_sequences: predicted tags, aligned with ``gold_sequences``.
+        strict: seqeval's ``mode="strict", scheme=IOB2`` instead of its default (lenient)
+            mode: an ``I-X`` that continues nothing is no entity (see :func:`entity_spans`).
 
     Returns:
         ``{"precision", "recall", "f1"}`` plus the counts ``"correct"``, ``"predicted"``,
@@ -134,7 +164,7 @@ def corpus_span_scores(
         raise ValueError(f"{len(golds)} gold sentences but {len(preds)} predicted ones")
     total = SpanCounts()
     for gold, pred in zip(golds, preds):
-        total += count_spans(gold, pred)
+        total += count_spans(gold, pred, strict)
     return {
         **total.scores(),
         "correct": total.correct,
