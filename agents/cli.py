@@ -213,7 +213,10 @@ def _train(args: argparse.Namespace) -> int | None:
     built = build_run(config)
     main = built.learner.distributed.is_main
     if not args.resume and main:
-        lock_run_folder(args.out)  # before writing anything: one run at a time in a folder
+        try:
+            lock_run_folder(args.out)  # before writing anything: one run at a time in a folder
+        except OSError as error:
+            raise UsageError(f"--out {args.out}: {error.strerror or error}") from None
         write_atomically(
             args.out / "run_config.json", json.dumps(built.info()["run_config"], indent=2)
         )
@@ -263,6 +266,8 @@ def _launch(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> None:
+    if args.limit is not None and args.limit < 1:
+        raise UsageError(f"--limit must be >= 1, got {args.limit}")
     folder: Path = args.checkpoint
     if not (folder / "run_config.json").is_file():
         raise UsageError(f"{folder}: not a run folder of `textenvs train` (no run_config.json)")

@@ -214,3 +214,41 @@ def test_references_come_only_at_the_end(env_id: str) -> None:
             break
     else:
         raise AssertionError("no episode ended")
+
+
+@pytest.mark.parametrize(
+    ("flags", "overrides", "message"),
+    [
+        ([], ["threads=0"], "threads must be >= 1"),
+        ([], ["env_kwargs.rewrd=f1"], "unexpected keyword argument 'rewrd'"),
+        ([], ["policy_kwargs.nonsense=1"], "TaggingPolicy takes no 'nonsense'"),
+        (["--env", "CartPole-v1"], [], "env CartPole-v1 with env_kwargs {}"),
+        ([], ["x=[1"], "override 'x=[1': not a value"),
+        (["--backbone", "/nonexistent"], [], "backbone '/nonexistent': no such folder"),
+        ([], ["train.test_split=nonsense"], "unknown split 'nonsense'"),
+        (["--learner", "ppo"], ["learner_config.gamma=7"], "gamma must be in [0, 1]"),
+    ],
+)
+def test_bad_run_settings_fail_in_one_line_before_training(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    flags: list[str],
+    overrides: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    command = ["train", "--out", "run", "--backbone", "tiny-bert", *flags, *overrides]
+    assert main(command) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and message in error[0], error
+    assert not (tmp_path / "run" / "log.jsonl").exists()  # nothing trained
+
+
+def test_bad_output_folder_and_eval_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", "--out", "/dev/null/x", "--backbone", "tiny-bert"]) == 2
+    assert "--out /dev/null/x: Not a directory" in capsys.readouterr().err
+    assert main(["eval", "--checkpoint", str(tmp_path), "--limit", "0"]) == 2
+    assert "--limit must be >= 1, got 0" in capsys.readouterr().err

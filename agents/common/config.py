@@ -54,7 +54,11 @@ def load_config(
             target = target.setdefault(parent, {})
             if not isinstance(target, dict):
                 raise ConfigError(f"override {override!r}: {parent} is not a section")
-        target[leaf] = yaml.safe_load(text) if text else ""
+        try:
+            target[leaf] = yaml.safe_load(text) if text else ""
+        except yaml.YAMLError as error:
+            problem = getattr(error, "problem", None) or type(error).__name__
+            raise ConfigError(f"override {override!r}: not a value ({problem})") from None
     return from_dict(cls, values, where)
 
 

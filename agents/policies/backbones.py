@@ -42,7 +42,7 @@ TINY = ("tiny-bert", "tiny-causal")
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-class BackboneError(RuntimeError):
+class BackboneError(ValueError):
     """A backbone that cannot be loaded; the message says what to install or fix."""
 
 
@@ -142,11 +142,14 @@ def cache_dir() -> Path:
 
 def _load_pretrained(path: str, kind: Kind, name: str, kwargs: dict[str, Any]) -> Backbone:
     model_class = AutoModel if kind == "encoder" else AutoModelForCausalLM
+    if path.startswith(("/", "./", "../", "~")) and not Path(path).expanduser().is_dir():
+        raise BackboneError(f"cannot load backbone {name!r}: no such folder")
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = model_class.from_pretrained(path, **kwargs)
     except OSError as error:
-        raise BackboneError(f"cannot load backbone {name!r}: {error}") from None
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise BackboneError(f"cannot load backbone {name!r}: {reason}") from None
     return Backbone(model.eval(), tokenizer, name, kind)
 
 

@@ -14,6 +14,7 @@ runs here, so a YAML file describes a run the same way everywhere::
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,6 +98,8 @@ class RunConfig:
             raise ValueError(f"unknown env {self.env!r}; see `textenvs list`")
         if self.learner not in LEARNERS:
             raise ValueError(f"unknown learner {self.learner!r}; choose one of {LEARNERS}")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be >= 1 (or None), got {self.threads!r}")
         if self.num_envs is not None and self.num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {self.num_envs!r}")
 
@@ -212,16 +215,46 @@ def build_policy(config: RunConfig, dataset: Any = None) -> Any:
         peft = PeftSpec(config.peft, **config.peft_kwargs)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"peft / peft_kwargs: {error}") from None
-    env = gym.make(config.env, dataset=dataset, **config.env_kwargs).unwrapped
+    env = make_checked_env(config, dataset, "train").unwrapped
+    policy_class: type[Any] = (
+        TaggingPolicy
+        if hasattr(env, "tag_names")
+        else ClassificationPolicy
+        if hasattr(env, "label_names")
+        else GenerativePolicy
+    )
+    accepted = inspect.signature(policy_class.__init__).parameters
+    unknown = sorted(set(config.policy_kwargs) - set(accepted))
+    if unknown:  # before the backbone loads
+        raise ConfigError(f"policy_kwargs: {policy_class.__name__} takes no {unknown[0]!r}")
     backbone = load_backbone(config.backbone)
-    if hasattr(env, "tag_names"):
+    if policy_class is TaggingPolicy:
         return TaggingPolicy(backbone, env.tag_names, peft, **config.policy_kwargs)
-    if hasattr(env, "label_names"):
+    if policy_class is ClassificationPolicy:
         mode = config.env_kwargs.get("mode", "read")
         return ClassificationPolicy(
             backbone, env.label_names, peft, mode=mode, **config.policy_kwargs
         )
     return GenerativePolicy(backbone, peft, **config.policy_kwargs)
+
+
+def make_checked_env(config: RunConfig, dataset: Any, split: str) -> gym.Env:
+    """``config``'s env on ``split``, or a ConfigError naming what is wrong with it."""
+    try:
+        return gym.make(config.env, split=split, dataset=dataset, **config.env_kwargs)
+    except TypeError as error:  # an argument the env does not take
+        raise ConfigError(
+            f"env {config.env} with env_kwargs {config.env_kwargs}: "
+            f"{str(error).splitlines()[0].split(' was raised')[0]}"
+        ) from None
+
+
+def check_splits(config: RunConfig, dataset: Any) -> None:
+    """Fail now, not after training, on a split the data does not have."""
+    evaluated = config.train.eval_split if config.train.eval_every else None
+    for split in ("train", evaluated, config.train.test_split):
+        if split is not None:
+            make_checked_env(config, dataset, split)
 
 
 def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run:
@@ -236,6 +269,7 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
     settings = learner_config(config)
     if dataset is None and config.data is not None:  # the policy's tags come from the data
         dataset = load_data(config.env, config.data)
+    check_splits(config, dataset)  # every config value is checked before a model loads
     if config.threads is not None:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
