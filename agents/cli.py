@@ -181,7 +181,7 @@ def _list(args: argparse.Namespace) -> None:
 
 def _train(args: argparse.Namespace) -> int | None:
     if args.help_config:
-        _print_config_keys(args.learner)
+        print_config_keys(args.learner)
         return None
     if args.out is None:
         raise UsageError("--out is required: the run folder")
@@ -228,7 +228,7 @@ def _train(args: argparse.Namespace) -> int | None:
     return None
 
 
-def _print_config_keys(learner: str | None) -> None:
+def print_config_keys(learner: str | None = None) -> None:
     """Every ``key=value`` a run takes: the run's keys, then each learner's settings."""
     rows = [row for row in describe(RunConfig) if row[0] != "learner_config"]
     print("run keys (key=value; train.* are the training loop's):")

@@ -23,7 +23,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from agents.common.config import ConfigError, describe, load_config
+from agents.cli import print_config_keys
+from agents.common.config import ConfigError, load_config
 from agents.training.loop import train
 from agents.training.runs import RunConfig, build_run
 from textenvs.data import load_conll
@@ -47,8 +48,7 @@ def main() -> None:
     parser.add_argument("--help-config", action="store_true", help="list every config key")
     args = parser.parse_args()
     if args.help_config:
-        for key, default, text in describe(RunConfig):
-            print(f"{key:32} {default:12} {text}")
+        print_config_keys()  # as `textenvs train --help-config`
         return
     overrides = list(args.overrides)
     if args.config is None:  # the example's own defaults, unless a file says otherwise

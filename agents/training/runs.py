@@ -209,33 +209,31 @@ def learner_config(config: RunConfig) -> LearnerConfig:
     return from_dict(GroupConfig, {"method": config.learner, **settings}, where)
 
 
-def build_policy(config: RunConfig, dataset: Any = None) -> Any:
-    """The policy class that fits the env, on the configured backbone and PEFT method."""
+def build_policy(config: RunConfig, dataset: Any = None, train_env: gym.Env | None = None) -> Any:
+    """The policy class that fits the env, on the configured backbone and PEFT method.
+
+    ``train_env``: the run's training env if it is already made (else it is made here).
+    """
     try:
         peft = PeftSpec(config.peft, **config.peft_kwargs)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"peft / peft_kwargs: {error}") from None
-    env = make_checked_env(config, dataset, "train").unwrapped
-    policy_class: type[Any] = (
-        TaggingPolicy
-        if hasattr(env, "tag_names")
-        else ClassificationPolicy
-        if hasattr(env, "label_names")
-        else GenerativePolicy
-    )
+    env = train_env if train_env is not None else make_checked_env(config, dataset, "train")
+    env = env.unwrapped
+    policy_class: type[Any] = GenerativePolicy
+    arguments: tuple[Any, ...] = ()
+    fixed: dict[str, Any] = {}
+    if hasattr(env, "tag_names"):
+        policy_class, arguments = TaggingPolicy, (env.tag_names,)
+    elif hasattr(env, "label_names"):
+        policy_class, arguments = ClassificationPolicy, (env.label_names,)
+        fixed = {"mode": config.env_kwargs.get("mode", "read")}
     accepted = inspect.signature(policy_class.__init__).parameters
     unknown = sorted(set(config.policy_kwargs) - set(accepted))
     if unknown:  # before the backbone loads
         raise ConfigError(f"policy_kwargs: {policy_class.__name__} takes no {unknown[0]!r}")
     backbone = load_backbone(config.backbone)
-    if policy_class is TaggingPolicy:
-        return TaggingPolicy(backbone, env.tag_names, peft, **config.policy_kwargs)
-    if policy_class is ClassificationPolicy:
-        mode = config.env_kwargs.get("mode", "read")
-        return ClassificationPolicy(
-            backbone, env.label_names, peft, mode=mode, **config.policy_kwargs
-        )
-    return GenerativePolicy(backbone, peft, **config.policy_kwargs)
+    return policy_class(backbone, *arguments, peft, **fixed, **config.policy_kwargs)
 
 
 def make_checked_env(config: RunConfig, dataset: Any, split: str) -> gym.Env:
@@ -249,12 +247,13 @@ def make_checked_env(config: RunConfig, dataset: Any, split: str) -> gym.Env:
         ) from None
 
 
-def check_splits(config: RunConfig, dataset: Any) -> None:
-    """Fail now, not after training, on a split the data does not have."""
+def check_splits(config: RunConfig, dataset: Any) -> gym.Env:
+    """Fail now, not after training, on a split the data does not have; the train env."""
     evaluated = config.train.eval_split if config.train.eval_every else None
-    for split in ("train", evaluated, config.train.test_split):
+    for split in (evaluated, config.train.test_split):
         if split is not None:
             make_checked_env(config, dataset, split)
+    return make_checked_env(config, dataset, "train")
 
 
 def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run:
@@ -269,12 +268,12 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
     settings = learner_config(config)
     if dataset is None and config.data is not None:  # the policy's tags come from the data
         dataset = load_data(config.env, config.data)
-    check_splits(config, dataset)  # every config value is checked before a model loads
+    train_env = check_splits(config, dataset)  # every value is checked before a model loads
     if config.threads is not None:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     processes = distributed.current()
-    policy = policy if policy is not None else build_policy(config, dataset)
+    policy = policy if policy is not None else build_policy(config, dataset, train_env)
     if processes.enabled:
         policy.to(processes.device)  # one GPU per process (CPU under gloo)
     kwargs = env_kwargs(config, policy, dataset)

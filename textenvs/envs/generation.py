@@ -237,21 +237,23 @@ class TextGenerationEnv(_GenerationAttributes, gym.Env[dict[str, np.ndarray], in
         if self._done:
             raise InvalidActionError("the episode has ended; call reset() to start another")
         token = action_id(action, self.tokenizer.vocab_size)
-        generated = [*self._generated, token]
+        self._generated.append(token)
         terminated = token == self.tokenizer.eos_token_id
-        truncated = not terminated and len(generated) == self.max_new_tokens
-        done = terminated or truncated
+        truncated = not terminated and len(self._generated) == self.max_new_tokens
         info: dict[str, Any] = {}
         reward = 0.0
-        score = self._last_score
-        if done or self.dense:  # a reward that raises leaves the env as it was
-            completion = self.tokenizer.decode(generated)
+        if terminated or truncated or self.dense:
+            completion = self.tokenizer.decode(self._generated)
             example = self.corpus.examples[self._index]
-            (score,) = call_reward(
-                self.reward_fn, [example.prompt], [completion], [example.references]
-            )
-        self._generated, self._done = generated, done
-        if done or self.dense:
+            try:
+                (score,) = call_reward(
+                    self.reward_fn, [example.prompt], [completion], [example.references]
+                )
+            except BaseException:  # a reward that raises leaves the env as it was
+                self._generated.pop()
+                raise
+        self._done = terminated or truncated
+        if self._done or self.dense:
             reward = score - self._last_score if self.dense else (score if self._done else 0.0)
             self._last_score = score
             if self._done:
