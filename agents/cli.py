@@ -44,12 +44,13 @@ from agents.training.runs import (
 )
 from textenvs.data.text_loaders import BUILTIN_CLASSIFICATION
 from textenvs.envs.ner import REWARD_MODES
+from textenvs.errors import InputError
 from textenvs.rewards import ROUGE_TYPES
 
 EXIT_USAGE = 2
 
 
-class UsageError(Exception):
+class UsageError(InputError):
     """A bad argument, reported as one line."""
 
 
@@ -64,11 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("textenvs: interrupted", file=sys.stderr)
         return 130
-    except (UsageError, ValueError, FileNotFoundError, KeyError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        process = f" (process {os.environ['RANK']})" if os.environ.get("RANK", "0") != "0" else ""
-        print(f"textenvs {args.command}{process}: error: {message}", file=sys.stderr)
+    except InputError as error:  # the user's input; anything else is a bug: its traceback shows
+        print(f"textenvs {args.command}{_process()}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except FloatingPointError as error:  # training diverged; the last checkpoint is intact
+        print(f"textenvs {args.command}{_process()}: stopped: {error}", file=sys.stderr)
+        return 1
+
+
+def _process() -> str:
+    """`` (process N)`` in a data-parallel run's workers, else nothing."""
+    return f" (process {os.environ['RANK']})" if os.environ.get("RANK", "0") != "0" else ""
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -52,12 +52,14 @@ def test_steps_match_the_one_shot_path(kind: str) -> None:
     policy = make_policy(kind)
     env = gym.make("TextClassification-v0", split="validation")
     obs, info = env.reset(options={"index": 3})
+    text_length = len(env.unwrapped.corpus.tokens[3])
     step_logits, reads = [], 0
-    while obs["position"] < len(info["tokens"]) and reads < 6:
+    while obs["position"] < text_length and reads < 6:
         mask = np.ones(3, dtype=bool)
         with torch.no_grad():
             step_logits.append(policy.step_logits([obs], [info], mask[None])[0])
-        obs, *_ = env.step(0)
+        obs, _, _, _, step_info = env.step(0)
+        info = {**info, **step_info}  # each read step's info gives the words read so far
         reads += 1
     lengths = list(range(1, len(step_logits) + 1))
     with torch.no_grad():
@@ -73,7 +75,8 @@ def test_causal_reading_feeds_each_word_once() -> None:
     calls = policy.forward_calls
     for _ in range(5):
         policy.act(obs, info, env.unwrapped.action_masks())
-        obs, *_ = env.step(0)
+        obs, _, _, _, step_info = env.step(0)
+        info = {**info, **step_info}
     assert policy.forward_calls - calls == 5  # one short pass per new word, no re-reading
 
 

@@ -59,6 +59,9 @@ def test_errors_name_the_key_the_value_and_the_file(tmp_path: Path) -> None:
         load_config(RunConfig, None, ["learner"])
     with pytest.raises(ConfigError, match="cannot read the config"):
         load_config(RunConfig, tmp_path / "missing.yaml")
+    (tmp_path / "broken.json").write_text('{"env": \n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"broken.json:2:1: not a readable config \(expected"):
+        load_config(RunConfig, tmp_path / "broken.json")
     bad_learner = load_config(RunConfig, None, ["learner=ppo", "learner_config.lr=0.1"])
     with pytest.raises(ConfigError, match=r"learner_config \(ppo\): unknown key 'lr'"):
         learner_config(bad_learner)

@@ -65,7 +65,18 @@ def test_vector_pickle(env_id: str, kwargs: dict) -> None:
     checks.check_vector_pickle(env_id, **kwargs)
 
 
+@pytest.mark.parametrize(("env_id", "kwargs"), CASES, ids=IDS)
+def test_vector_state(env_id: str, kwargs: dict) -> None:
+    checks.check_vector_state(env_id, **kwargs)
+
+
 # The checks themselves must be able to fail.
+
+
+def test_state_check_catches_a_forgotten_array(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(TextNERVectorEnv, "_state_arrays", ("_episode", "_counters", "_pred"))
+    with pytest.raises(AssertionError, match="restored step"):
+        checks.check_vector_state("TextNER-v0", reward="delta_f1")
 
 
 def test_vector_check_catches_a_wrong_reward(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -184,7 +184,7 @@ def test_split_folders_for_each_kind_of_env(tmp_path) -> None:  # type: ignore[n
     (texts / "test.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     splits = load_split_folder(texts, "classification")
     assert [r.label for r in splits["train"]] == ["1", "0"] and splits["test"][0].text == "fine"
-    with pytest.raises(FileNotFoundError, match="no training split"):
+    with pytest.raises(DataFormatError, match="no training split"):
         load_split_folder(texts, "generation")
     (tmp_path / "train.conll").write_text("Ann B-PER\nran\tO\textra\n", encoding="utf-8")
     with pytest.raises(DataFormatError, match=r"train.conll:2"):

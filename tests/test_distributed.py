@@ -6,6 +6,8 @@ global batch, once under ``torchrun --nproc-per-node 2`` and once in a single pr
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import subprocess
@@ -84,10 +86,13 @@ def test_a_two_process_run_resumes_exactly(reports: dict[int, dict[str, Any]]) -
 
 
 def test_a_checkpoint_resumes_only_with_its_number_of_processes(tmp_path: Path) -> None:
-    from agents.training.checkpoint import CheckpointError, load_checkpoint
+    from agents.training.checkpoint import FORMAT, CheckpointError, load_checkpoint
 
     path = tmp_path / "checkpoint.pt"
-    torch.save({"format": "textenvs-checkpoint-2", "processes": [{}, {}]}, path)
+    body = io.BytesIO()
+    torch.save({"format": FORMAT, "policy": {}, "loop": {}, "processes": [{}, {}]}, body)
+    digest = hashlib.sha256(body.getvalue()).hexdigest()
+    path.write_bytes(f"{FORMAT} sha256={digest}\n".encode() + body.getvalue())
     with pytest.raises(
         CheckpointError, match=r"written by a run of 2 process\(es\); resume it with 2"
     ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -46,8 +47,10 @@ def test_real_text_pair() -> None:
 def test_bad_rouge_specs() -> None:
     with pytest.raises(ValueError, match="unknown ROUGE type 'rouge3'"):
         make_reward("rouge3")
-    with pytest.raises(ValueError, match="weight of rouge1 must be finite"):
+    with pytest.raises(ValueError, match="weight of rouge1 must be a finite number"):
         make_reward({"rouge1": math.nan})
+    with pytest.raises(ValueError, match="weight of rouge1 must be a finite number, got '5'"):
+        make_reward({"rouge1": "5"})
     with pytest.raises(ValueError, match="reward must be a ROUGE type"):
         make_reward(3)
 
@@ -64,12 +67,27 @@ def text_reward(prompts, completions, references, **kwargs):  # type: ignore[no-
     return ["good"] * len(completions)
 
 
+def digits_reward(prompts, completions, references, **kwargs):  # type: ignore[no-untyped-def]
+    return "55"  # one string, two characters: not two rewards
+
+
+def quoted_reward(prompts, completions, references, **kwargs):  # type: ignore[no-untyped-def]
+    return ["5", 1.0]
+
+
+def bool_reward(prompts, completions, references, **kwargs):  # type: ignore[no-untyped-def]
+    return [True, 0.0]
+
+
 @pytest.mark.parametrize(
     ("function", "message"),
     [
         (nan_reward, "reward function nan_reward returned nan for completion 0"),
         (short_reward, "reward function short_reward returned 1 rewards for 2 completions"),
-        (text_reward, "reward function text_reward must return a list of numbers"),
+        (text_reward, r"text_reward returned 'good' \(str\) for completion 0; rewards must be"),
+        (digits_reward, "reward function digits_reward must return a list of numbers, got '55'"),
+        (quoted_reward, r"quoted_reward returned '5' \(str\) for completion 0"),
+        (bool_reward, r"bool_reward returned True \(bool\) for completion 0"),
     ],
 )
 def test_bad_reward_functions_are_named(function, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -83,3 +101,10 @@ def test_infinite_reward() -> None:
 
     with pytest.raises(RewardFunctionError, match=r"inf_reward returned inf for completion 1"):
         call_reward(inf_reward, ["p", "q"], ["a", "b"], [("r",), ("s",)])
+
+
+def test_numpy_rewards_are_numbers() -> None:
+    def array_reward(prompts, completions, references):  # type: ignore[no-untyped-def]
+        return np.array([0.25, 0.5], dtype=np.float32)
+
+    assert call_reward(array_reward, ["p", "q"], ["a", "b"], [("r",), ("s",)]) == [0.25, 0.5]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import subprocess
 import sys
@@ -30,7 +32,9 @@ from agents import (
 )
 from agents.cli import main
 from agents.learners.advantages import gae
+from agents.training.checkpoint import FORMAT, read_checkpoint
 from textenvs.data import TaggedSentence
+from textenvs.errors import InputError
 
 TINY = [
     TaggedSentence(("Ann", "met", "Bob", "in", "Rome"), ("B-PER", "O", "B-PER", "O", "B-LOC")),
@@ -75,6 +79,81 @@ def test_a_symlinked_log_in_a_fresh_folder_is_refused(
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and "log.jsonl is a symbolic link" in error[0], error
     assert target.read_text() == "keep me"
+
+
+class _OpensAFile:
+    """A pickled object whose unpickling creates ``path``: what a crafted checkpoint holds."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (open, (str(self.path), "w"))
+
+
+def _with_header(body: bytes) -> bytes:
+    """``body`` behind a valid checkpoint header (an attacker can compute the checksum)."""
+    return f"{FORMAT} sha256={hashlib.sha256(body).hexdigest()}\n".encode() + body
+
+
+def test_a_checkpoint_cannot_run_code_and_must_match_its_checksum(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert main(["train", *RUN, "--out", str(out), *QUICK]) == 0
+    capsys.readouterr()
+    path = out / "checkpoint.pt"
+    good = path.read_bytes()
+    assert good.startswith(FORMAT.encode()) and read_checkpoint(path)["format"] == FORMAT
+    resume = ["train", *RUN, "--out", str(out), "--resume", *QUICK]
+
+    def refused(data: bytes, message: str) -> None:
+        path.write_bytes(data)
+        assert main(resume) == 2
+        error = capsys.readouterr().err.strip().splitlines()
+        assert len(error) == 1 and message in error[0] and str(path) in error[0], error
+
+    flipped = bytearray(good)
+    middle = len(good) // 2
+    flipped[middle : middle + 64] = bytes(b ^ 0xFF for b in flipped[middle : middle + 64])
+    refused(bytes(flipped), "its checksum does not match")
+    refused(good[: len(good) - 100], "its checksum does not match")  # a truncated copy
+    marker = tmp_path / "code_ran"
+    crafted = io.BytesIO()
+    torch.save({"format": FORMAT, "policy": _OpensAFile(marker)}, crafted)
+    refused(_with_header(crafted.getvalue()), "unreadable checkpoint")
+    old = io.BytesIO()  # the pickled format of earlier versions, code inside
+    torch.save({"format": "textenvs-checkpoint-2", "policy": _OpensAFile(marker)}, old)
+    refused(old.getvalue(), "a checkpoint of an older textenvs")
+    assert not marker.exists()
+    path.write_bytes(good)  # the genuine file still resumes
+    assert main(resume) == 0
+
+
+def test_a_changed_or_truncated_saved_policy_fails_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert main(["train", *RUN, "--out", str(out), *QUICK[:3], "train.eval_every=1"]) == 0
+    adapter = out / "best" / "adapter" / "adapter_model.safetensors"
+    good = adapter.read_bytes()
+    assert main(["eval", "--checkpoint", str(out), "--limit", "2"]) == 0
+    capsys.readouterr()
+    flipped = bytearray(good)
+    flipped[-8] ^= 0xFF  # inside a tensor: safetensors alone would load it
+    adapter.write_bytes(bytes(flipped))
+    assert main(["eval", "--checkpoint", str(out), "--limit", "2"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "corrupt saved policy (its checksum does not match)" in error[0]
+    # a policy saved without checksums (older versions): a truncated file is still one line
+    config_file = out / "best" / "policy_config.json"
+    config = json.loads(config_file.read_text())
+    del config["sha256"]
+    config_file.write_text(json.dumps(config))
+    adapter.write_bytes(good[: len(good) // 2])
+    assert main(["eval", "--checkpoint", str(out), "--limit", "2"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and f"{adapter}: unreadable weights" in error[0], error
 
 
 def test_one_run_at_a_time_in_a_folder_and_stale_temporaries_go(
@@ -216,6 +295,45 @@ def test_references_come_only_at_the_end(env_id: str) -> None:
         raise AssertionError("no episode ended")
 
 
+IN_VIEW = {"tokens", "index", "episode_id"}  # what a classification episode shows until it ends
+
+
+def test_a_reading_agent_sees_no_unread_word_before_it_answers() -> None:
+    rng = np.random.default_rng(0)
+    env = gym.make("TextClassification-v0")
+    corpus = env.unwrapped.corpus
+    for episode in range(30):
+        observation, info = env.reset(seed=episode)
+        index, done = info["index"], False
+        while not done:
+            assert set(info) <= IN_VIEW, info  # no text, no label, no unread word
+            assert info["tokens"] == list(corpus.tokens[index][: observation["position"]])
+            action = int(rng.choice(np.flatnonzero(env.unwrapped.action_masks())))
+            observation, _, terminated, truncated, info = env.step(action)
+            done = terminated or truncated
+        assert info["text"] == corpus.texts[index].text  # the whole text only at the end
+    envs = gym.make_vec("TextClassification-v0", num_envs=3)
+    observations, infos = envs.reset(seed=0)
+    index = np.array(infos["index"])
+    ended, finals = np.zeros(3, dtype=bool), 0
+    for _ in range(200):
+        for i in np.flatnonzero(~ended):
+            shown = {key for key in infos if not key.startswith("_") and infos[f"_{key}"][i]}
+            assert shown <= IN_VIEW, (i, shown)
+            read = int(observations["position"][i])
+            assert list(infos["tokens"][i]) == list(corpus.tokens[index[i]][:read])
+        masks = envs.unwrapped.action_masks()
+        actions = np.array([rng.choice(np.flatnonzero(m)) for m in masks], dtype=np.int64)
+        observations, _, terminated, truncated, infos = envs.step(actions)
+        ended = np.asarray(terminated) | np.asarray(truncated)
+        finals += int(ended.sum())
+        for i in np.flatnonzero(ended):
+            assert infos["text"][i] == corpus.texts[index[i]].text
+        if "index" in infos:  # autoreset: new records start
+            index[infos["_index"]] = np.asarray(infos["index"])[infos["_index"]]
+    assert finals >= 10
+
+
 @pytest.mark.parametrize(
     ("flags", "overrides", "message"),
     [
@@ -252,3 +370,54 @@ def test_bad_output_folder_and_eval_limit(
     assert "--out /dev/null/x: Not a directory" in capsys.readouterr().err
     assert main(["eval", "--checkpoint", str(tmp_path), "--limit", "0"]) == 2
     assert "--limit must be >= 1, got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "bug", [KeyError("tokens"), ValueError("math domain error"), IndexError(3)]
+)
+def test_an_internal_error_keeps_its_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], bug: Exception
+) -> None:
+    def broken(args: Any) -> int:
+        raise bug
+
+    monkeypatch.setattr("agents.cli._list", broken)
+    with pytest.raises(type(bug)):  # not turned into a one-line "usage" error
+        main(["list"])
+    assert "error:" not in capsys.readouterr().err
+
+    def bad_input(args: Any) -> int:
+        raise InputError("names the value and where")
+
+    monkeypatch.setattr("agents.cli._list", bad_input)
+    assert main(["list"]) == 2
+    assert capsys.readouterr().err.strip() == "textenvs list: error: names the value and where"
+
+    def diverged(args: Any) -> int:
+        raise FloatingPointError("update 7: the loss is nan; stopping")
+
+    monkeypatch.setattr("agents.cli._list", diverged)  # a run that diverged: one line, exit 1
+    assert main(["list"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "textenvs list: stopped: update 7: the loss is nan; stopping"
+    )
+
+
+def test_every_error_the_project_raises_on_input_is_an_input_error() -> None:
+    from agents.cli import UsageError
+    from agents.common.config import ConfigError
+    from agents.policies.backbones import BackboneError
+    from agents.training.checkpoint import CheckpointError
+    from agents.training.folder import RunFolderBusyError
+    from textenvs.data import DataFormatError
+    from textenvs.data.tags import TagError
+    from textenvs.data.tokenizer import TokenizerError
+    from textenvs.envs.common import InvalidActionError
+    from textenvs.rewards import RewardFunctionError
+
+    for error in (UsageError, ConfigError, BackboneError, CheckpointError, RunFolderBusyError,
+                  DataFormatError, TagError, TokenizerError, InvalidActionError,
+                  RewardFunctionError):  # fmt: skip
+        assert issubclass(error, InputError) and issubclass(error, ValueError), error
+    with pytest.raises(InputError, match="unknown reward 'blah'"):
+        gym.make("TextNER-v0", reward="blah")

@@ -123,6 +123,48 @@ def check_vector_pickle(env_id: str, num_envs: int = 3, steps: int = 40, **kwarg
         assert_same(clone.step(actions), envs.step(actions), f"{env_id} pickled step {step}")
 
 
+def check_vector_state(env_id: str, num_envs: int = 3, steps: int = 40, **kwargs: Any) -> None:
+    """A fresh vector env given a mid-run env's ``state_dict`` continues exactly like it.
+
+    The state must be plain data (numpy arrays, numbers, strings, lists, dicts), so that a
+    checkpoint can hold it without pickling objects.
+    """
+
+    def make() -> Any:
+        return gym.make_vec(
+            env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs
+        )
+
+    envs = make()
+    envs.reset(seed=4)
+    envs.action_space.seed(4)
+    for _ in range(steps // 2):
+        envs.step(envs.action_space.sample())
+    state = envs.unwrapped.state_dict()
+    _assert_plain_data(state, f"{env_id} state_dict()")
+    fresh = make()
+    fresh.unwrapped.load_state_dict(state)
+    for step in range(steps):
+        actions = envs.action_space.sample()
+        assert_same(fresh.step(actions), envs.step(actions), f"{env_id} restored step {step}")
+
+
+def _assert_plain_data(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert isinstance(key, str), f"{where}: key {key!r} is not a string"
+            _assert_plain_data(item, f"{where}[{key!r}]")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _assert_plain_data(item, f"{where}[{i}]")
+    elif isinstance(value, np.ndarray):
+        assert value.dtype.kind in "biuf", f"{where}: a {value.dtype} array is not plain data"
+    else:
+        assert value is None or isinstance(value, (bool, int, float, str)), (
+            f"{where}: a {type(value).__name__} is not plain data"
+        )
+
+
 def check_spec_round_trip(env_id: str) -> None:
     """The env's spec survives JSON, and the spec makes an equal env."""
     env = gym.make(env_id)
@@ -158,3 +200,4 @@ def check_env_id(env_id: str, **kwargs: Any) -> None:
     if gym.spec(env_id).vector_entry_point is not None:
         check_vector_agreement(env_id, **kwargs)
         check_vector_pickle(env_id, **kwargs)
+        check_vector_state(env_id, **kwargs)

@@ -13,14 +13,18 @@ length or with NaN or infinite values, naming the function.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+import numpy as np
+
+from textenvs.errors import InputError
 
 RewardFn = Callable[..., Sequence[float]]
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
 
-class RewardFunctionError(ValueError):
+class RewardFunctionError(InputError):
     """A reward function returned something other than one finite number per completion."""
 
 
@@ -40,14 +44,16 @@ class RougeReward:
         if isinstance(weights, str):
             weights = {weights: 1.0}
         if not weights:
-            raise ValueError("a ROUGE reward needs at least one ROUGE type")
+            raise InputError("a ROUGE reward needs at least one ROUGE type")
         for rouge_type, weight in weights.items():
             if rouge_type not in ROUGE_TYPES:
-                raise ValueError(
+                raise InputError(
                     f"unknown ROUGE type {rouge_type!r}; expected one of {ROUGE_TYPES}"
                 )
-            if not math.isfinite(weight):
-                raise ValueError(f"the weight of {rouge_type} must be finite, got {weight!r}")
+            if not _is_number(weight) or not math.isfinite(weight):
+                raise InputError(
+                    f"the weight of {rouge_type} must be a finite number, got {weight!r}"
+                )
         from rouge_score import rouge_scorer  # imported here: only generation envs need it
 
         self.weights = dict(weights)
@@ -80,7 +86,7 @@ def make_reward(reward: str | Mapping[str, float] | RewardFn) -> RewardFn:
         return reward
     if isinstance(reward, (str, Mapping)):
         return RougeReward(reward)
-    raise ValueError(
+    raise InputError(
         f"reward must be a ROUGE type {ROUGE_TYPES}, a mapping of them to weights, or a "
         f"callable reward function, got {reward!r}"
     )
@@ -100,12 +106,18 @@ def call_reward(
     """
     name = getattr(reward_fn, "__name__", repr(reward_fn))
     result = reward_fn(list(prompts), list(completions), list(references), **kwargs)
-    try:
-        values = [float(value) for value in result]
-    except (TypeError, ValueError):
+    if isinstance(result, (str, bytes)) or not isinstance(result, Iterable):
         raise RewardFunctionError(
             f"reward function {name} must return a list of numbers, got {result!r:.100}"
-        ) from None
+        )
+    result = list(result)
+    for i, value in enumerate(result):
+        if not _is_number(value):
+            raise RewardFunctionError(
+                f"reward function {name} returned {value!r:.60} ({type(value).__name__}) for "
+                f"completion {i}; rewards must be numbers"
+            )
+    values = [float(value) for value in result]
     if len(values) != len(completions):
         raise RewardFunctionError(
             f"reward function {name} returned {len(values)} rewards for {len(completions)} "
@@ -118,3 +130,8 @@ def call_reward(
                 f"({completions[i]!r:.60}); rewards must be finite"
             )
     return values
+
+
+def _is_number(value: Any) -> bool:
+    """A number (Python, numpy, a 0-d tensor: anything with ``__float__``), not a bool."""
+    return hasattr(type(value), "__float__") and not isinstance(value, (bool, np.bool_))

@@ -18,6 +18,7 @@ import textenvs  # noqa: F401  (registers the env ids)
 from agents.bench.ray_backend import import_ray
 from agents.policies.peft_methods import PEFT_METHODS
 from agents.training.runs import LEARNERS, load_data
+from textenvs.errors import InputError
 
 BASELINES = ("random", "memorizer")
 SB3_AGENTS = ("sb3-ppo", "sb3-a2c", "sb3-maskable-ppo", "sb3-ppo-lora")
@@ -35,12 +36,12 @@ def parse_budget(text: str) -> float:
     """Seconds from ``90s``, ``10m`` or ``1h``: a positive number with its unit."""
     match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([smh])\s*", str(text))
     if not match:
-        raise ValueError(
+        raise InputError(
             f"budget {text!r}: expected a number with its unit, s, m or h (e.g. 90s, 10m, 1h)"
         )
     seconds = float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
     if seconds <= 0:
-        raise ValueError(f"budget {text!r}: must be more than zero")
+        raise InputError(f"budget {text!r}: must be more than zero")
     return seconds
 
 
@@ -88,15 +89,15 @@ class BenchConfig:
     def __post_init__(self) -> None:
         unknown = [e for e in self.envs if e not in gym.registry]
         if unknown:
-            raise ValueError(f"unknown env {unknown[0]!r}; see `textenvs list`")
+            raise InputError(f"unknown env {unknown[0]!r}; see `textenvs list`")
         for agent in self.agents:
             if agent not in (*BASELINES, *LEARNERS, *SB3_AGENTS) and ":" not in agent:
-                raise ValueError(
+                raise InputError(
                     f"unknown agent {agent!r}: use "
                     f"{', '.join((*BASELINES, *LEARNERS, *SB3_AGENTS))} or package.module:Class"
                 )
         if self.peft not in PEFT_METHODS:
-            raise ValueError(f"unknown PEFT method {self.peft!r}; use one of {PEFT_METHODS}")
+            raise InputError(f"unknown PEFT method {self.peft!r}; use one of {PEFT_METHODS}")
         for agent in self.agents:
             if ":" in agent:
                 load_agent_class(agent)  # fail now, not after the other runs
@@ -104,21 +105,21 @@ class BenchConfig:
             for env_id in self.envs:
                 load_data(env_id, self.data)  # an unreadable folder fails now, in one line
         if self.seeds < 1:
-            raise ValueError(f"seeds must be >= 1, got {self.seeds}")
+            raise InputError(f"seeds must be >= 1, got {self.seeds}")
         if self.budget is not None and not self.budget > 0:
-            raise ValueError(f"budget must be more than zero, got {self.budget}")
+            raise InputError(f"budget must be more than zero, got {self.budget}")
         if self.jobs < 1:
-            raise ValueError(f"jobs must be >= 1, got {self.jobs}")
+            raise InputError(f"jobs must be >= 1, got {self.jobs}")
         if self.backend not in ("local", "ray"):
-            raise ValueError(f"unknown backend {self.backend!r}: use local or ray")
+            raise InputError(f"unknown backend {self.backend!r}: use local or ray")
         if self.cpus_per_run < 1 or self.gpus_per_run < 0:
-            raise ValueError(
+            raise InputError(
                 f"cpus_per_run must be >= 1 and gpus_per_run >= 0, got {self.cpus_per_run} "
                 f"and {self.gpus_per_run}"
             )
         earlier = existing_outputs(self.out)
         if earlier and not self.overwrite:
-            raise ValueError(
+            raise InputError(
                 f"{self.out} already holds a bench ({', '.join(earlier)}): pass --overwrite to "
                 "replace it, or choose another --out"
             )
@@ -140,8 +141,8 @@ def load_agent_class(spec: str) -> type:
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
-        raise ValueError(f"agent {spec!r}: cannot import {module_name!r} ({error})") from None
+        raise InputError(f"agent {spec!r}: cannot import {module_name!r} ({error})") from None
     cls = getattr(module, class_name, None)
     if cls is None or not callable(getattr(cls, "act", None)):
-        raise ValueError(f"agent {spec!r}: {module_name} has no agent class {class_name!r}")
+        raise InputError(f"agent {spec!r}: {module_name} has no agent class {class_name!r}")
     return cls  # type: ignore[no-any-return]

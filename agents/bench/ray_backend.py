@@ -20,6 +20,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from textenvs.errors import InputError
+
 INSTALL = 'pip install "textenvs[ray]"  (or: pip install "ray>=2.40")'
 RETRIES = 1
 
@@ -29,7 +31,7 @@ def import_ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise ValueError(f"--backend ray needs Ray, which is not installed: {INSTALL}") from None
+        raise InputError(f"--backend ray needs Ray, which is not installed: {INSTALL}") from None
     return ray
 
 

@@ -22,6 +22,7 @@ from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from agents.common.protocol import BaseAgent
 from agents.policies.backbones import load_backbone
 from agents.policies.tagging import TaggingPolicy
+from textenvs.errors import InputError
 
 ALGORITHMS = ("sb3-ppo", "sb3-a2c", "sb3-maskable-ppo", "sb3-ppo-lora")
 
@@ -79,13 +80,13 @@ def train_sb3(
         try:
             from sb3_contrib import MaskablePPO
         except ImportError:
-            raise ValueError(
+            raise InputError(
                 "sb3-maskable-ppo needs sb3-contrib: pip install sb3-contrib"
             ) from None
         model: Any = MaskablePPO("MultiInputPolicy", env, seed=seed, verbose=0)
     elif algorithm == "sb3-ppo-lora":
         if not hasattr(env.unwrapped, "tag_names"):
-            raise ValueError(f"sb3-ppo-lora reads tagging observations (TextNER-v0), not {env_id}")
+            raise InputError(f"sb3-ppo-lora reads tagging observations (TextNER-v0), not {env_id}")
         kwargs = transformer_extractor(env, backbone=backbone, peft=peft)
         model = PPO(
             "MultiInputPolicy", env, policy_kwargs=kwargs, n_steps=256, seed=seed, verbose=0
@@ -94,7 +95,7 @@ def train_sb3(
         cls = PPO if algorithm == "sb3-ppo" else A2C
         model = cls("MultiInputPolicy", env, seed=seed, verbose=0)
     else:
-        raise ValueError(f"unknown SB3 algorithm {algorithm!r}; use one of {ALGORITHMS}")
+        raise InputError(f"unknown SB3 algorithm {algorithm!r}; use one of {ALGORITHMS}")
     model.learn(total_timesteps=max_steps or 10**12, callback=StopAfter())
     return SB3Agent(model, masked=algorithm == "sb3-maskable-ppo")
 

@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 
 from agents.common.protocol import BaseAgent
+from textenvs.errors import InputError
 
 
 class RandomAgent(BaseAgent):
@@ -57,7 +58,7 @@ class MemorizerAgent(BaseAgent):
             self.label_names = tuple(env.label_names)
             self.answer = env.label_names.index(label) + getattr(env, "_answer_offset", 1)
         else:
-            raise ValueError(
+            raise InputError(
                 f"MemorizerAgent has no baseline for {type(env).__name__}: it supports "
                 "tagging (TextNER-v0) and classification (TextClassification-v0) envs"
             )

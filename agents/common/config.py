@@ -17,10 +17,12 @@ from typing import Any, TypeVar
 
 import yaml
 
+from textenvs.errors import InputError
+
 Config = TypeVar("Config")
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """A config value that is unknown, of the wrong type or out of range."""
 
 
@@ -39,8 +41,13 @@ def load_config(
         where = str(path)
         try:
             loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
+        except OSError as error:
             raise ConfigError(f"{path}: cannot read the config ({error})") from None
+        except yaml.YAMLError as error:  # one line: where, and what the parser expected
+            mark = getattr(error, "problem_mark", None)
+            at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise ConfigError(f"{path}{at}: not a readable config ({problem})") from None
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"{path}: a config is a mapping of keys to values")
         values = loaded or {}

@@ -31,6 +31,8 @@ import torch.distributed as dist
 from accelerate import PartialState
 from accelerate.utils import broadcast_object_list, gather_object
 
+from textenvs.errors import InputError
+
 LAUNCHER_VARIABLES = ("WORLD_SIZE", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
 CPU = torch.device("cpu")
 
@@ -60,7 +62,7 @@ class Distributed:
             ValueError: ``total`` does not split evenly over the processes.
         """
         if total % self.world_size:
-            raise ValueError(
+            raise InputError(
                 f"{what}={total} does not split over {self.world_size} processes: "
                 f"use a multiple of {self.world_size}"
             )

@@ -10,7 +10,8 @@ import numpy as np
 
 import textenvs  # noqa: F401  (registers the env ids)
 from agents.common.protocol import Agent
-from agents.common.vector import action_masks, reset_info
+from agents.common.vector import action_masks, refresh_episode_infos, reset_info
+from textenvs.errors import InputError
 from textenvs.metrics import classification_scores, corpus_span_scores
 
 
@@ -57,13 +58,16 @@ def evaluate(
         return _scores(env, finals, returns)
     finals, returns = [], []
     for index in range(total):
-        observation, first_info = env.reset(options={"index": index})
+        observation, episode_info = env.reset(options={"index": index})
+        live = env.metadata.get("live_info_keys", ())
         total, done = 0.0, False
         while not done:
-            action = agent.act(observation, first_info, _mask(env))
+            action = agent.act(observation, episode_info, _mask(env))
             observation, reward, terminated, truncated, info = env.step(action)
             total += reward
             done = terminated or truncated
+            # the env gives its live keys again each step (e.g. the words read so far)
+            episode_info = {**episode_info, **{k: info[k] for k in live if k in info}}
         finals.append(info)
         returns.append(total)
     return _scores(env, finals, returns)
@@ -115,7 +119,7 @@ def _play_planned(
             while not done:
                 action = plan[step]
                 if not _mask(env)[action]:
-                    raise ValueError(
+                    raise InputError(
                         f"the agent planned action {action} at step {step} of record {index}, "
                         "which the env does not allow there"
                     )
@@ -167,6 +171,7 @@ def _play_batched(
             np.asarray(actions, dtype=np.int64)
         )
         active = record >= 0
+        refresh_episode_infos(envs, episode_infos, infos, active)
         returns[record[active]] += np.asarray(rewards)[active]
         for i in np.flatnonzero(active & (np.asarray(terminated) | np.asarray(truncated))):
             finals[record[i]] = reset_info(infos, int(i))  # this step's (final) info
@@ -204,4 +209,4 @@ def _corpus_metrics(env: gym.Env, finals: list[dict[str, Any]]) -> dict[str, flo
         return {k: float(v) for k, v in scores.items() if k != "texts"}
     if "score" in first:
         return {"score": float(np.mean([f["score"] for f in finals]))}
-    raise ValueError(f"no corpus metrics known for the final infos of {env.spec}: {sorted(first)}")
+    raise InputError(f"no corpus metrics known for the final infos of {env.spec}: {sorted(first)}")

@@ -7,8 +7,10 @@ An agent is anything with ``act``; ``act_batch`` (for vector envs) defaults to a
             return int(np.flatnonzero(mask)[0])
 
 ``observation`` is the env's observation, ``info`` the ``info`` of the episode's reset (raw
-words or text, which transformer agents tokenize themselves), and ``mask`` the env's
-``action_masks()`` (all True for envs without one). Agents must return a valid action.
+words, which transformer agents tokenize themselves) with the keys the env lists in
+``metadata["live_info_keys"]`` refreshed from each step's info (TextClassification-v0's
+``"tokens"``: the words read so far), and ``mask`` the env's ``action_masks()`` (all True for
+envs without one). Agents must return a valid action.
 """
 
 from __future__ import annotations

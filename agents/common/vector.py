@@ -1,4 +1,4 @@
-"""Helpers for Gymnasium vector envs: per-sub-env observations, reset infos and action masks."""
+"""Helpers for Gymnasium vector envs: per-sub-env observations, episode infos, action masks."""
 
 from __future__ import annotations
 
@@ -38,6 +38,27 @@ def reset_info(infos: dict[str, Any], env: int) -> dict[str, Any]:
         for key, value in infos.items()
         if not key.startswith("_") and infos.get(f"_{key}", np.ones(env + 1, bool))[env]
     }
+
+
+def refresh_episode_infos(
+    envs: gym.vector.VectorEnv,
+    episode_infos: list[dict[str, Any]],
+    infos: dict[str, Any],
+    which: np.ndarray,
+) -> None:
+    """Update the episodes' infos from a step's infos, for the keys the env keeps live.
+
+    An env lists in ``metadata["live_info_keys"]`` the reset-info keys whose current value
+    each step's info gives again (TextClassification-v0: ``"tokens"``, the words read so far,
+    so that no unread word is in the agent's view). Sub-envs ``which`` (a bool mask) get the
+    step's values; each updated info is a new dict, so infos recorded earlier keep theirs.
+    """
+    for key in envs.metadata.get("live_info_keys", ()):
+        present = infos.get(f"_{key}")
+        if present is None:
+            continue
+        for i in np.flatnonzero(np.asarray(present) & which).tolist():
+            episode_infos[i] = {**episode_infos[i], key: infos[key][i]}
 
 
 def action_masks(envs: gym.vector.VectorEnv) -> np.ndarray:

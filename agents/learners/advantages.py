@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+from textenvs.errors import InputError
+
 
 def reward_to_go(
     rewards: torch.Tensor,
@@ -79,7 +81,7 @@ def rloo_advantages(returns: torch.Tensor) -> torch.Tensor:
     """
     k = returns.shape[-1]
     if k < 2:
-        raise ValueError(f"RLOO needs at least 2 samples per example, got {k}")
+        raise InputError(f"RLOO needs at least 2 samples per example, got {k}")
     return returns - (returns.sum(-1, keepdim=True) - returns) / (k - 1)
 
 
@@ -101,7 +103,7 @@ def rloo_step_advantages(returns: torch.Tensor, valid: torch.Tensor) -> torch.Te
         no other sample is running at that step).
     """
     if returns.shape[-1] < 2:
-        raise ValueError(f"RLOO needs at least 2 samples per example, got {returns.shape[-1]}")
+        raise InputError(f"RLOO needs at least 2 samples per example, got {returns.shape[-1]}")
     live = valid.to(returns.dtype)
     kept = returns * live
     others = kept.sum(-1, keepdim=True) - kept

@@ -10,9 +10,7 @@ continues exactly where the checkpoint was taken.
 
 from __future__ import annotations
 
-import io
 import math
-import pickle
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +21,7 @@ from agents.common import distributed
 from agents.learners.kl import KLController
 from agents.learners.optim import gradient_step
 from agents.learners.rollout import RolloutCollector
+from textenvs.errors import InputError
 
 
 @dataclass
@@ -57,15 +56,15 @@ class LearnerConfig:
             if value is None and name == "head_learning_rate":
                 continue
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+                raise InputError(f"{name} must be a finite number > 0, got {value!r}")
         if not (math.isfinite(self.entropy_coef) and self.entropy_coef >= 0):
-            raise ValueError(f"entropy_coef must be >= 0, got {self.entropy_coef!r}")
+            raise InputError(f"entropy_coef must be >= 0, got {self.entropy_coef!r}")
 
     def check_at_least_one(self, *names: str) -> None:
         """Raise a ValueError naming the first of ``names`` whose value is below 1."""
         for name in names:
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+                raise InputError(f"{name} must be >= 1, got {getattr(self, name)!r}")
 
 
 @dataclass
@@ -106,7 +105,7 @@ class Learner:
         named = [(n, p) for n, p in policy.named_parameters() if p.requires_grad]
         self.parameters = [p for _, p in named]
         if not self.parameters:
-            raise ValueError("the policy has no trainable parameters")
+            raise InputError("the policy has no trainable parameters")
         self.distributed.broadcast_parameters(self.parameters)  # every process starts equal
         self.optimizer = self.optimizer_class(
             _parameter_groups(named, config), lr=config.learning_rate
@@ -178,33 +177,36 @@ class Learner:
         return [self.update() for _ in range(self.updates_done, self.config.updates)]
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything that changes while training, except the policy's weights."""
-        resumable = {name: getattr(self, name) for name in self.resumable}
-        # The policy's acting caches know their episodes by ``episode_id``; they are saved
-        # with the collector, whose envs hold the episodes in flight.
-        acting = self.policy.acting_state() if hasattr(self.policy, "acting_state") else {}
+        """Everything that changes while training, except the policy's weights, as data.
+
+        The rollout collector gives its own :meth:`RolloutCollector.state_dict` (its envs'
+        episodes in flight); the other ``resumable`` attributes are numbers, arrays and numpy
+        generators. The policy's acting caches are not saved: every rollout drops them first.
+        """
         return {
             "learner": type(self).__name__,
             "updates_done": self.updates_done,
             "optimizer": self.optimizer.state_dict(),
-            "state": _dumps({"resumable": resumable, "acting": acting}),
+            "resumable": {name: _resumable_state(getattr(self, name)) for name in self.resumable},
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from :meth:`state_dict`'s output (of the same learner on the same policy)."""
         if state.get("learner") != type(self).__name__:
-            raise ValueError(
+            raise InputError(
                 f"the checkpoint was written by a {state.get('learner')} learner, "
                 f"not a {type(self).__name__}"
             )
+        saved = state["resumable"]
+        if set(saved) != set(self.resumable):
+            raise InputError(f"the checkpoint holds {sorted(saved)}, not {sorted(self.resumable)}")
         self.optimizer.load_state_dict(state["optimizer"])
-        restored = pickle.loads(state["state"])
-        for name, value in restored["resumable"].items():
-            setattr(self, name, value)
-            if hasattr(value, "policy"):  # the collector: re-attach the live policy
-                value.policy = self.policy
-        if hasattr(self.policy, "load_acting_state"):
-            self.policy.load_acting_state(restored["acting"])
+        for name in self.resumable:
+            current = getattr(self, name)
+            if isinstance(current, RolloutCollector):
+                current.load_state_dict(saved[name])
+            else:
+                setattr(self, name, saved[name])
         self.updates_done = state["updates_done"]
 
 
@@ -222,14 +224,5 @@ def _parameter_groups(
     return groups
 
 
-def _dumps(value: Any) -> bytes:
-    buffer = io.BytesIO()
-    try:
-        pickle.dump(value, buffer)
-    except (pickle.PicklingError, AttributeError, TypeError) as error:
-        raise ValueError(
-            f"cannot checkpoint this run: its state does not pickle ({error}). "
-            "Use textenvs' native vector envs (gym.make_vec's default for textenvs ids) or "
-            "picklable env factories."
-        ) from None
-    return buffer.getvalue()
+def _resumable_state(value: Any) -> Any:
+    return value.state_dict() if isinstance(value, RolloutCollector) else value

@@ -33,6 +33,7 @@ from agents.learners.advantages import (
     rloo_step_advantages,
 )
 from agents.learners.base import Learner, LearnerConfig
+from textenvs.errors import InputError
 
 
 @dataclass
@@ -82,15 +83,15 @@ class GroupConfig(LearnerConfig):
         super().__post_init__()
         self.check_at_least_one("epochs")
         if not 0 < self.clip < 1:
-            raise ValueError(f"clip must be in (0, 1), got {self.clip!r}")
+            raise InputError(f"clip must be in (0, 1), got {self.clip!r}")
         if self.method not in ("rloo", "grpo"):
-            raise ValueError(f"method must be 'rloo' or 'grpo', got {self.method!r}")
+            raise InputError(f"method must be 'rloo' or 'grpo', got {self.method!r}")
         if not 0 <= self.explore < 1:
-            raise ValueError(f"explore must be in [0, 1), got {self.explore!r}")
+            raise InputError(f"explore must be in [0, 1), got {self.explore!r}")
         if self.per_step and self.method != "rloo":
-            raise ValueError("per_step advantages are defined for method='rloo' only")
+            raise InputError("per_step advantages are defined for method='rloo' only")
         if self.k < 2:
-            raise ValueError(f"k must be >= 2 (a group needs other samples), got {self.k!r}")
+            raise InputError(f"k must be >= 2 (a group needs other samples), got {self.k!r}")
         self.check_at_least_one("examples_per_update")
 
 
@@ -111,7 +112,7 @@ class GroupPolicyGradient(Learner):
         self.groups = self.distributed.share(config.examples_per_update, "examples_per_update")
         n = self.groups * config.k
         if envs.num_envs != n:
-            raise ValueError(
+            raise InputError(
                 f"{config.method} with {self.groups} examples x k={config.k} "
                 f"needs a vector env of {n} sub-envs, got {envs.num_envs}"
             )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+from textenvs.errors import InputError
+
 
 class KLController:
     """The KL coefficient: fixed (``target=None``) or adaptive.
@@ -23,11 +25,11 @@ class KLController:
 
     def __init__(self, coef: float, target: float | None = None, horizon: int = 10_000) -> None:
         if not (math.isfinite(coef) and coef >= 0):
-            raise ValueError(f"kl_coef must be a finite number >= 0, got {coef!r}")
+            raise InputError(f"kl_coef must be a finite number >= 0, got {coef!r}")
         if target is not None and not target > 0:
-            raise ValueError(f"kl_target must be > 0 (or None for a fixed kl_coef), got {target!r}")
+            raise InputError(f"kl_target must be > 0 (or None for a fixed kl_coef), got {target!r}")
         if horizon < 1:
-            raise ValueError(f"kl_horizon must be >= 1, got {horizon!r}")
+            raise InputError(f"kl_horizon must be >= 1, got {horizon!r}")
         self.coef, self.target, self.horizon = coef, target, horizon
 
     def update(self, kl: float, steps: int) -> None:

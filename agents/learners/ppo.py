@@ -19,6 +19,7 @@ import numpy as np
 from agents.common.vector import episode_id
 from agents.learners.advantages import gae, ppo_clipped_loss
 from agents.learners.base import Learner, RolloutConfig
+from textenvs.errors import InputError
 
 
 @dataclass
@@ -46,9 +47,9 @@ class PPOConfig(RolloutConfig):
         self.check_at_least_one("epochs", "minibatches")
         for name in ("gamma", "gae_lambda"):
             if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)!r}")
+                raise InputError(f"{name} must be in [0, 1], got {getattr(self, name)!r}")
         if not 0 < self.clip < 1:
-            raise ValueError(f"clip must be in (0, 1), got {self.clip!r}")
+            raise InputError(f"clip must be in (0, 1), got {self.clip!r}")
 
 
 def a2c_config(**overrides: Any) -> PPOConfig:

@@ -14,6 +14,7 @@ import torch
 
 from agents.learners.advantages import reward_to_go
 from agents.learners.base import Learner, RolloutConfig
+from textenvs.errors import InputError
 
 
 @dataclass
@@ -30,9 +31,9 @@ class ReinforceConfig(RolloutConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not 0 <= self.gamma <= 1:
-            raise ValueError(f"gamma must be in [0, 1], got {self.gamma!r}")
+            raise InputError(f"gamma must be in [0, 1], got {self.gamma!r}")
         if self.baseline not in ("mean", "value"):
-            raise ValueError(f"baseline must be 'mean' or 'value', got {self.baseline!r}")
+            raise InputError(f"baseline must be 'mean' or 'value', got {self.baseline!r}")
 
 
 class Reinforce(Learner):

@@ -21,7 +21,8 @@ reward minus ``coef * (log pi(a|s) - log pi_ref(a|s))``, the reference being the
 its adapters disabled (``policy.reference_step_logits``); ``Rollout.env_rewards`` keeps the
 env's own rewards for logging.
 
-The collector pickles (without its policy), so a checkpoint can hold it with its envs.
+The collector's :meth:`~RolloutCollector.state_dict` is plain data (its envs' episodes in
+flight, its random states), so a checkpoint can hold it without pickling objects.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.common.vector import action_masks, reset_info, split
+from agents.common.vector import action_masks, refresh_episode_infos, reset_info, split
 from agents.learners.kl import KLController
+from textenvs.errors import InputError
 
 
 @dataclass
@@ -132,10 +134,10 @@ class RolloutCollector:
         explore: float = 0.0,
     ) -> None:
         if not 0 <= explore < 1:
-            raise ValueError(f"explore must be in [0, 1), got {explore!r}")
+            raise InputError(f"explore must be in [0, 1), got {explore!r}")
         self.envs, self.policy, self.kl, self.explore = envs, policy, kl, explore
         if kl is not None and kl.coef > 0 and not hasattr(policy, "reference_step_logits"):
-            raise ValueError(f"a KL penalty needs a policy with reference_step_logits: {policy}")
+            raise InputError(f"a KL penalty needs a policy with reference_step_logits: {policy}")
         self.generator = torch.Generator().manual_seed(seed)
         self.observations, infos = envs.reset(seed=seed)
         self.episode_infos = [reset_info(infos, i) for i in range(envs.num_envs)]
@@ -170,7 +172,7 @@ class RolloutCollector:
         """
         size = len(getattr(self.envs.unwrapped, "corpus", ()))
         if not size:
-            raise ValueError(
+            raise InputError(
                 "whole-episode rollouts need an env whose records can be chosen by index "
                 "(a textenvs vector env)"
             )
@@ -186,7 +188,7 @@ class RolloutCollector:
         n = self.envs.num_envs
         self._drop_acting_caches()
         if n != len(records) * k:
-            raise ValueError(
+            raise InputError(
                 f"{len(records)} groups of {k} need {len(records) * k} sub-envs, not {n}"
             )
         for group, index in enumerate(records):
@@ -251,13 +253,14 @@ class RolloutCollector:
         rewards = np.asarray(rewards, dtype=np.float64)
         if not np.isfinite(rewards).all():
             bad = int(np.flatnonzero(~np.isfinite(rewards))[0])
-            raise ValueError(f"the env returned a non-finite reward {rewards[bad]} (sub-env {bad})")
+            raise InputError(f"the env returned a non-finite reward {rewards[bad]} (sub-env {bad})")
         dones = np.logical_or(terminated, truncated)
         record["env_rewards"].append(torch.as_tensor(rewards, dtype=torch.float32))
         record["dones"].append(torch.as_tensor(dones))
         restarted = self.waiting if active is None else self.waiting & active
         for i in np.flatnonzero(restarted):
             self.episode_infos[i] = reset_info(infos, int(i))
+        refresh_episode_infos(self.envs, self.episode_infos, infos, valid)
         # A sub-env whose group episode has ended keeps its finished episode's info: the
         # episodes it autoresets into are never learned from, so the policy need not read them.
         self.waiting = dones
@@ -291,14 +294,40 @@ class RolloutCollector:
             last_values=last_values,
         )
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["policy"] = None  # the learner re-attaches its live policy
-        state["generator"] = self.generator.get_state()
-        return state
+    def state_dict(self) -> dict[str, Any]:
+        """The episodes in flight and the random states, as plain data (not the policy).
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        generator = torch.Generator()
-        generator.set_state(state.pop("generator"))
-        state.setdefault("explore", 0.0)  # collectors pickled before exploration existed
-        self.__dict__.update(state, generator=generator)
+        Raises:
+            ValueError: the vector env cannot save its state (only textenvs' native vector
+                envs, ``gym.make_vec``'s default for textenvs ids, can).
+        """
+        envs = self.envs.unwrapped
+        if not hasattr(envs, "state_dict"):
+            raise InputError(
+                f"cannot checkpoint a run on a {type(envs).__name__}: only textenvs' native "
+                "vector envs (gym.make_vec's default for textenvs ids) save their state"
+            )
+        return {
+            "envs": envs.state_dict(),
+            "observations": self.observations,
+            "episode_infos": self.episode_infos,
+            "waiting": self.waiting.copy(),
+            "env_steps": self.env_steps,
+            "record_rng": self.record_rng.bit_generator.state,
+            "generator": self.generator.get_state(),
+            "explore": self.explore,
+            "kl_coef": None if self.kl is None else self.kl.coef,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict` (the same env arguments and learner settings)."""
+        self.envs.unwrapped.load_state_dict(state["envs"])
+        self.observations = state["observations"]
+        self.episode_infos = list(state["episode_infos"])
+        self.waiting = np.asarray(state["waiting"], dtype=np.bool_)
+        self.env_steps = int(state["env_steps"])
+        self.record_rng.bit_generator.state = state["record_rng"]
+        self.generator.set_state(state["generator"])
+        self.explore = float(state["explore"])
+        if self.kl is not None and state["kl_coef"] is not None:
+            self.kl.coef = float(state["kl_coef"])

@@ -24,6 +24,7 @@ from torch.nn.functional import cross_entropy
 from agents.learners.base import Learner, LearnerConfig
 from agents.policies.tagging import TaggingPolicy
 from textenvs.data.records import TaggedSentence
+from textenvs.errors import InputError
 
 
 @dataclass
@@ -57,7 +58,7 @@ class SupervisedLearner(Learner):
     def __init__(self, policy: Any, size: int, config: SupervisedConfig | None) -> None:
         self.config = config = config or SupervisedConfig()
         if size == 0:
-            raise ValueError("the supervised baseline needs training records, got none")
+            raise InputError("the supervised baseline needs training records, got none")
         super().__init__(policy, config)
         self.size = size
         self.batches_per_epoch = math.ceil(size / config.batch_size)
@@ -121,7 +122,7 @@ class SupervisedTagger(SupervisedLearner):
         index = {tag: i for i, tag in enumerate(policy.tag_names)}
         unknown = {t for s in sentences for t in s.tags} - set(index)
         if unknown:
-            raise ValueError(f"gold tags {sorted(unknown)} are not among the policy's tags")
+            raise InputError(f"gold tags {sorted(unknown)} are not among the policy's tags")
         super().__init__(policy, len(sentences), config)
         self.sentences, self.tag_index = sentences, index
 
@@ -166,7 +167,7 @@ class SupervisedClassifier(SupervisedLearner):
         config: SupervisedConfig | None = None,
     ) -> None:
         if len(texts) != len(labels):
-            raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+            raise InputError(f"{len(texts)} texts but {len(labels)} labels")
         super().__init__(policy, len(texts), config)
         self.texts, self.labels = texts, labels
         self.read_mode = policy.mode == "read"

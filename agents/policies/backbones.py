@@ -30,6 +30,7 @@ from transformers import (
 )
 
 from textenvs.data.tokenizer import shipped_tokenizer_path
+from textenvs.errors import InputError
 
 Kind = Literal["encoder", "causal"]
 EMBEDDED = {
@@ -42,7 +43,7 @@ TINY = ("tiny-bert", "tiny-causal")
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-class BackboneError(ValueError):
+class BackboneError(InputError):
     """A backbone that cannot be loaded; the message says what to install or fix."""
 
 

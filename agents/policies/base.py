@@ -4,12 +4,15 @@ A saved policy is a folder with the adapter in PEFT's own layout (``adapter/`` h
 ``adapter_model.safetensors`` and ``adapter_config.json``, loadable with ``peft`` alone) or,
 for BitFit, full fine-tuning and merged models, ``transformer_trained.safetensors`` (whatever
 of the backbone trains); ``heads.safetensors`` (the policy's own layers); and
-``policy_config.json`` (the policy class, the backbone's name, the PEFT spec and the policy's
-arguments), so that ``load`` rebuilds it from the embedded or hub backbone.
+``policy_config.json`` (the policy class, the backbone's name, the PEFT spec, the policy's
+arguments and the SHA-256 of each of those files), so that ``load`` rebuilds it from the
+embedded or hub backbone, after checking that no file changed. Weights are read only as
+safetensors: loading a policy cannot run code.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 from peft import set_peft_model_state_dict
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -30,6 +34,7 @@ from agents.policies.peft_methods import (
     apply_peft,
     trainable_parameters,
 )
+from textenvs.errors import InputError
 
 CONFIG_FILE = "policy_config.json"
 TRANSFORMER_FILE = "transformer_trained.safetensors"
@@ -138,7 +143,7 @@ class PeftPolicy(nn.Module, BaseAgent):
                 ``bitfit``): the reference would be the trained model itself.
         """
         if self.peft_spec.method not in ("lora", "ia3", "prompt_tuning", "prefix_tuning"):
-            raise ValueError(
+            raise InputError(
                 f"a KL penalty needs an adapter to disable (lora, ia3, prompt_tuning, "
                 f"prefix_tuning); with peft={self.peft_spec.method!r} the reference would be "
                 "the trained model itself"
@@ -195,6 +200,7 @@ class PeftPolicy(nn.Module, BaseAgent):
             "peft": vars(self.peft_spec),
             "merged": self.merged,
             "arguments": self.policy_arguments(),
+            "sha256": {name: _sha256(directory / name) for name in _weight_files(directory)},
         }
         (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2), encoding="utf-8")
 
@@ -209,12 +215,17 @@ class PeftPolicy(nn.Module, BaseAgent):
         adapter = directory / ADAPTER_DIR / "adapter_model.safetensors"
         try:
             config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
-            trained = load_file(str(adapter if adapter.is_file() else directory / TRANSFORMER_FILE))
-            heads = load_file(str(directory / HEADS_FILE))
         except (OSError, json.JSONDecodeError) as error:
-            raise ValueError(f"{directory}: not a saved {cls.__name__} ({error})") from None
+            raise InputError(f"{directory}: not a saved {cls.__name__} ({error})") from None
+        for name, digest in dict(config.get("sha256", {})).items():  # none in older saves
+            path = directory / name
+            if not path.is_file() or _sha256(path) != digest:
+                problem = "missing" if not path.is_file() else "its checksum does not match"
+                raise InputError(f"{path}: corrupt saved policy ({problem})")
+        trained_file = adapter if adapter.is_file() else directory / TRANSFORMER_FILE
+        trained, heads = _read_weights(trained_file), _read_weights(directory / HEADS_FILE)
         if config.get("policy") != cls.__name__:
-            raise ValueError(f"{directory} holds a {config.get('policy')}, not a {cls.__name__}")
+            raise InputError(f"{directory} holds a {config.get('policy')}, not a {cls.__name__}")
         policy = cls(
             backbone or load_backbone(config["backbone"]),
             peft=PeftSpec(**config["peft"]),
@@ -228,7 +239,7 @@ class PeftPolicy(nn.Module, BaseAgent):
             unknown = set(trained) - {name for name, _ in policy.transformer.named_parameters()}
             policy.transformer.load_state_dict(trained, strict=False)
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"{directory}: saved weights {sorted(unknown)[:3]} do not fit the backbone"
             )
         policy.load_state_dict(heads, strict=False)
@@ -241,10 +252,34 @@ class PeftPolicy(nn.Module, BaseAgent):
     def merge(self: Policy) -> Policy:
         """Fold LoRA / IA3 weights into the transformer, for deployment; returns self."""
         if self.peft_spec.method not in ("lora", "ia3"):
-            raise ValueError(
+            raise InputError(
                 f"only LoRA and IA3 adapters can be merged, not {self.peft_spec.method}"
             )
         self.transformer = self.transformer.merge_and_unload()
         self.peft_spec = PeftSpec("frozen")
         self.merged = True
         return self
+
+
+def _weight_files(directory: Path) -> list[str]:
+    """The saved policy's files that hold weights or the adapter's config, relative paths."""
+    names = [HEADS_FILE, TRANSFORMER_FILE, f"{ADAPTER_DIR}/adapter_model.safetensors"]
+    names.append(f"{ADAPTER_DIR}/adapter_config.json")
+    return [name for name in names if (directory / name).is_file()]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_weights(path: Path) -> dict[str, torch.Tensor]:
+    """A safetensors file's tensors, or an InputError naming the file."""
+    try:
+        return load_file(str(path))
+    except (OSError, SafetensorError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"{path}: unreadable weights ({first})") from None

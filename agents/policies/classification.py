@@ -30,6 +30,7 @@ from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
 from agents.policies.peft_methods import PeftSpec
 from textenvs.data.tokenize import word_tokenize
+from textenvs.errors import InputError
 
 
 class ClassificationPolicy(PeftPolicy):
@@ -53,7 +54,7 @@ class ClassificationPolicy(PeftPolicy):
     ) -> None:
         super().__init__()
         if mode not in ("read", "whole"):
-            raise ValueError(f"unknown mode {mode!r}; expected 'read' or 'whole'")
+            raise InputError(f"unknown mode {mode!r}; expected 'read' or 'whole'")
         self._init_transformer(backbone, peft)
         self.causal = backbone.kind == "causal"
         self.label_names = tuple(label_names)
@@ -68,11 +69,14 @@ class ClassificationPolicy(PeftPolicy):
         """The arguments that rebuild this policy (see :meth:`PeftPolicy.save`)."""
         return {"label_names": list(self.label_names), "mode": self.mode}
 
-    def word_ids(self, words: list[str]) -> list[list[int]]:
-        """The token ids of each word, as read in context (a space before all but the first)."""
+    def word_ids(self, words: list[str], first: int = 0) -> list[list[int]]:
+        """The token ids of each word, as read in context (a space before all but the first).
+
+        ``first`` is the position of ``words[0]`` in its text (for words read later).
+        """
         return [
             self.tokenizer(word if i == 0 else " " + word, add_special_tokens=False)["input_ids"]
-            for i, word in enumerate(words)
+            for i, word in enumerate(words, start=first)
         ]
 
     # -- the one-shot path -------------------------------------------------------------------
@@ -143,7 +147,8 @@ class ClassificationPolicy(PeftPolicy):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Masked action logits and values of each episode's prefix, for acting.
 
-        Episode ``i`` is identified by its reset ``info`` object. A causal backbone extends
+        Episodes are known by their info's ``episode_id``; ``info["tokens"]`` holds the words
+        read so far (the env refreshes it after every read). A causal backbone extends
         the episode's KV cache with the words read since the last call; an encoder
         re-encodes the prefixes that changed, all in one batch.
         """
@@ -181,6 +186,8 @@ class ClassificationPolicy(PeftPolicy):
             if row == len(texts):
                 texts.append(list(info["tokens"]))
                 wanted.append({})
+            elif len(info["tokens"]) > len(texts[row]):  # a later step has read more
+                texts[row] = list(info["tokens"])
             read = _words_read(observation, info)
             wanted[row].setdefault(read, len(wanted[row]))
             keys.append((row, read))
@@ -200,7 +207,7 @@ class ClassificationPolicy(PeftPolicy):
 
     def _check_actions(self, masks: np.ndarray) -> None:
         if masks.shape[-1] != self.action_head.out_features:
-            raise ValueError(
+            raise InputError(
                 f"the env has {masks.shape[-1]} actions but this policy has "
                 f"{self.action_head.out_features} ({self.mode} mode, {len(self.label_names)} "
                 f"classes): build it with the env's label_names and mode"
@@ -210,14 +217,11 @@ class ClassificationPolicy(PeftPolicy):
         """The causal state of ``read`` words of the episode in ``slot``, from its KV cache."""
         episode = self._episodes.get(slot)
         if episode is None or episode["episode"] != episode_id(info):
-            words = list(info["tokens"])
-            episode = {
-                "episode": episode_id(info),
-                "read": 0,
-                "cache": None,
-                "pieces": self.word_ids(words),
-            }
+            episode = {"episode": episode_id(info), "read": 0, "cache": None, "pieces": []}
             self._episodes[slot] = episode
+        known = len(episode["pieces"])
+        if known < read:  # words read since the last call
+            episode["pieces"] += self.word_ids(list(info["tokens"][known:read]), first=known)
         new = [t for piece in episode["pieces"][episode["read"] : read] for t in piece]
         if new:
             self.forward_calls += 1
@@ -259,7 +263,7 @@ class ClassificationPolicy(PeftPolicy):
         if tuple(getattr(unwrapped, "label_names", ())) != self.label_names or (
             getattr(unwrapped, "mode", None) != self.mode
         ):
-            raise ValueError(
+            raise InputError(
                 f"this policy was built for classes {self.label_names} in {self.mode} mode, "
                 f"the env has {getattr(unwrapped, 'label_names', None)} in "
                 f"{getattr(unwrapped, 'mode', None)} mode"

@@ -30,6 +30,7 @@ from agents.common.vector import episode_id
 from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
 from agents.policies.peft_methods import PeftSpec, adapters_disabled
+from textenvs.errors import InputError
 
 
 class GenerativePolicy(PeftPolicy):
@@ -61,11 +62,11 @@ class GenerativePolicy(PeftPolicy):
     ) -> None:
         super().__init__()
         if backbone.kind != "causal":
-            raise ValueError(f"a GenerativePolicy needs a causal backbone, got {backbone.kind}")
+            raise InputError(f"a GenerativePolicy needs a causal backbone, got {backbone.kind}")
         if "{prompt}" not in prompt_template:
-            raise ValueError(f"prompt_template must contain {{prompt}}, got {prompt_template!r}")
+            raise InputError(f"prompt_template must contain {{prompt}}, got {prompt_template!r}")
         if temperature < 0 or top_k < 0 or not 0.0 < top_p <= 1.0:
-            raise ValueError(
+            raise InputError(
                 f"need temperature >= 0, top_k >= 0 and 0 < top_p <= 1; got {temperature}, "
                 f"{top_k}, {top_p}"
             )
@@ -133,7 +134,7 @@ class GenerativePolicy(PeftPolicy):
 
     def _check_vocabulary(self, masks: np.ndarray) -> None:
         if masks.shape[-1] != len(self.tokenizer):
-            raise ValueError(
+            raise InputError(
                 f"the env has {masks.shape[-1]} actions but this policy's tokenizer has "
                 f"{len(self.tokenizer)} tokens: make the env with tokenizer=policy.tokenizer"
             )
@@ -297,7 +298,7 @@ class GenerativePolicy(PeftPolicy):
             == self.tokenizer.encode("The cat sat.", add_special_tokens=False)
         )
         if not same:
-            raise ValueError(
+            raise InputError(
                 f"the env's tokenizer ({getattr(env_tokenizer, 'name', None)}) is not this "
                 f"policy's ({self.backbone_name}): make the env with tokenizer=policy.tokenizer"
             )

@@ -17,6 +17,8 @@ from typing import Any
 import peft
 from torch import nn
 
+from textenvs.errors import InputError
+
 PEFT_METHODS = ("lora", "ia3", "prompt_tuning", "prefix_tuning", "bitfit", "none", "frozen")
 
 
@@ -49,12 +51,12 @@ class PeftSpec:
 
     def __post_init__(self) -> None:
         if self.method not in PEFT_METHODS:
-            raise ValueError(f"unknown PEFT method {self.method!r}; expected one of {PEFT_METHODS}")
+            raise InputError(f"unknown PEFT method {self.method!r}; expected one of {PEFT_METHODS}")
         for name in ("r", "alpha", "num_virtual_tokens"):
             if getattr(self, name) < 1:
-                raise ValueError(f"PEFT {name} must be >= 1, got {getattr(self, name)!r}")
+                raise InputError(f"PEFT {name} must be >= 1, got {getattr(self, name)!r}")
         if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"PEFT dropout must be in [0, 1), got {self.dropout!r}")
+            raise InputError(f"PEFT dropout must be in [0, 1), got {self.dropout!r}")
 
 
 def apply_peft(model: nn.Module, spec: PeftSpec | str, causal: bool = False) -> nn.Module:
@@ -79,7 +81,7 @@ def apply_peft(model: nn.Module, spec: PeftSpec | str, causal: bool = False) -> 
             trains = spec.method == "none" or (spec.method == "bitfit" and _is_bias(name))
             parameter.requires_grad_(trains)
         if spec.method == "bitfit" and not any(p.requires_grad for p in model.parameters()):
-            raise ValueError(
+            raise InputError(
                 f"BitFit trains bias terms, and {type(model).__name__} has none: choose "
                 "another PEFT method"
             )

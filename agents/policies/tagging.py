@@ -22,6 +22,7 @@ from agents.policies.base import PeftPolicy
 from agents.policies.peft_methods import PeftSpec
 from textenvs.data.tags import allowed_after
 from textenvs.data.tokenize import word_tokenize
+from textenvs.errors import InputError
 
 
 class TaggingPolicy(PeftPolicy):
@@ -56,15 +57,15 @@ class TaggingPolicy(PeftPolicy):
     ) -> None:
         super().__init__()
         if backbone.kind != "encoder":
-            raise ValueError(f"a TaggingPolicy needs an encoder backbone, got {backbone.kind}")
+            raise InputError(f"a TaggingPolicy needs an encoder backbone, got {backbone.kind}")
         if not getattr(backbone.tokenizer, "is_fast", False):
-            raise ValueError("a TaggingPolicy needs a fast tokenizer (it aligns words to tokens)")
+            raise InputError("a TaggingPolicy needs a fast tokenizer (it aligns words to tokens)")
         self._init_transformer(backbone, peft)
         self.tag_names = tuple(tag_names)
         self.condition_on_previous_tag = condition_on_previous_tag
         self.max_tokens = max_tokens
         if chunk_tokens is not None and chunk_tokens < 0:
-            raise ValueError(f"chunk_tokens must be >= 0 or None, got {chunk_tokens!r}")
+            raise InputError(f"chunk_tokens must be >= 0 or None, got {chunk_tokens!r}")
         self.chunk_tokens = chunk_tokens
         hidden = backbone.hidden_size
         n_tags = len(self.tag_names)
@@ -149,7 +150,7 @@ class TaggingPolicy(PeftPolicy):
         """Tag logits and values from word states (``previous_tags``: -1 = sentence start)."""
         if self.previous_tag is not None:
             if previous_tags is None:
-                raise ValueError("this policy conditions on the previous tag: pass previous_tags")
+                raise InputError("this policy conditions on the previous tag: pass previous_tags")
             index = torch.where(previous_tags < 0, len(self.tag_names), previous_tags)
             word_states = word_states + self.previous_tag(index)
         return self.tag_head(word_states), self.value_head(word_states).squeeze(-1)
@@ -177,7 +178,7 @@ class TaggingPolicy(PeftPolicy):
         means a new sentence, encoded (with the other new ones, in one batch) and cached.
         """
         if masks.shape[-1] != len(self.tag_names):
-            raise ValueError(
+            raise InputError(
                 f"the env has {masks.shape[-1]} actions but this policy has "
                 f"{len(self.tag_names)} tags {self.tag_names}: build it with the env's tag_names"
             )
@@ -279,7 +280,7 @@ class TaggingPolicy(PeftPolicy):
         """Fail clearly if ``env``'s tags are not this policy's."""
         env_tags = tuple(getattr(env.unwrapped, "tag_names", ()))
         if env_tags != self.tag_names:
-            raise ValueError(
+            raise InputError(
                 f"this policy was built for tags {self.tag_names}, but the env has {env_tags}"
             )
 

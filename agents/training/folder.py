@@ -14,12 +14,14 @@ import fcntl
 import os
 from pathlib import Path
 
+from textenvs.errors import InputError
+
 LOCK = ".lock"
 
 _held: dict[Path, int] = {}
 
 
-class RunFolderBusyError(ValueError):
+class RunFolderBusyError(InputError):
     """Another process is running in this folder."""
 
 

@@ -50,6 +50,7 @@ from agents.training.folder import (
     remove_stale_temporaries,
     write_atomically,
 )
+from textenvs.errors import InputError
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best"
@@ -96,15 +97,15 @@ class TrainConfig:
     def __post_init__(self) -> None:
         for name in ("eval_every", "checkpoint_every"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+                raise InputError(f"{name} must be >= 0, got {getattr(self, name)!r}")
         if self.patience is not None and self.patience < 1:
-            raise ValueError(f"patience must be >= 1 (or None), got {self.patience!r}")
+            raise InputError(f"patience must be >= 1 (or None), got {self.patience!r}")
         if self.eval_envs < 1:
-            raise ValueError(f"eval_envs must be >= 1, got {self.eval_envs!r}")
+            raise InputError(f"eval_envs must be >= 1, got {self.eval_envs!r}")
         if self.eval_limit is not None and self.eval_limit < 1:
-            raise ValueError(f"eval_limit must be >= 1 (or None), got {self.eval_limit!r}")
+            raise InputError(f"eval_limit must be >= 1 (or None), got {self.eval_limit!r}")
         if self.max_seconds is not None and not self.max_seconds > 0:
-            raise ValueError(f"max_seconds must be > 0 (or None), got {self.max_seconds!r}")
+            raise InputError(f"max_seconds must be > 0 (or None), got {self.max_seconds!r}")
 
 
 @dataclass
@@ -160,12 +161,12 @@ def main_metric(metrics: dict[str, float], name: str | None = None) -> str:
     """The metric to select on: ``name`` if given, else the env family's own."""
     if name is not None:
         if name not in metrics:
-            raise ValueError(f"metric {name!r} is not among the env's metrics {sorted(metrics)}")
+            raise InputError(f"metric {name!r} is not among the env's metrics {sorted(metrics)}")
         return name
     for candidate in METRICS:
         if candidate in metrics:
             return candidate
-    raise ValueError(f"no known main metric among {sorted(metrics)}; set TrainConfig.metric")
+    raise InputError(f"no known main metric among {sorted(metrics)}; set TrainConfig.metric")
 
 
 @dataclass
@@ -286,14 +287,14 @@ class _Loop:
         out = self.out
         if out is not None:
             if self.agreed(self.main and (out / CHECKPOINT).exists()):
-                raise ValueError(f"{out} already holds a run: pass resume=True, or another folder")
+                raise InputError(f"{out} already holds a run: pass resume=True, or another folder")
             if self.main:
                 out.mkdir(parents=True, exist_ok=True)
         return LoopState()
 
     def _restore(self) -> LoopState:
         if self.out is None:
-            raise ValueError("resume needs a run folder (TrainConfig.out)")
+            raise InputError("resume needs a run folder (TrainConfig.out)")
         saved = load_checkpoint(
             self.out / CHECKPOINT,
             self.policy,
@@ -473,7 +474,7 @@ class _Log:
             return
         path = out / LOG
         if path.is_symlink():
-            raise ValueError(f"{path} is a symbolic link: a run writes only its own files")
+            raise InputError(f"{path} is a symbolic link: a run writes only its own files")
         if path.exists():
             with path.open("r+b") as file:  # drop what was logged after the checkpoint
                 file.truncate(keep_bytes)

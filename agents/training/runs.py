@@ -41,6 +41,7 @@ from agents.policies.tagging import TaggingPolicy
 from agents.training.loop import TrainConfig, TrainResult, train
 from agents.training.presets import tuned_settings
 from textenvs.data.folders import load_split_folder
+from textenvs.errors import InputError
 
 LEARNERS = ("ppo", "a2c", "reinforce", "rloo", "grpo", "supervised")
 
@@ -90,18 +91,18 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         if ":" in self.env:  # gym.make("pkg.module:Env-v0") imports pkg.module
-            raise ValueError(
+            raise InputError(
                 f"env {self.env!r}: an id with a module prefix would import code; give a "
                 "registered id (import the package that registers it first)"
             )
         if self.env not in gym.registry:
-            raise ValueError(f"unknown env {self.env!r}; see `textenvs list`")
+            raise InputError(f"unknown env {self.env!r}; see `textenvs list`")
         if self.learner not in LEARNERS:
-            raise ValueError(f"unknown learner {self.learner!r}; choose one of {LEARNERS}")
+            raise InputError(f"unknown learner {self.learner!r}; choose one of {LEARNERS}")
         if self.threads is not None and self.threads < 1:
-            raise ValueError(f"threads must be >= 1 (or None), got {self.threads!r}")
+            raise InputError(f"threads must be >= 1 (or None), got {self.threads!r}")
         if self.num_envs is not None and self.num_envs < 1:
-            raise ValueError(f"num_envs must be >= 1, got {self.num_envs!r}")
+            raise InputError(f"num_envs must be >= 1, got {self.num_envs!r}")
 
 
 @dataclass
@@ -348,9 +349,9 @@ def load_policy(directory: str | Path) -> Any:
     try:
         name = json.loads(path.read_text(encoding="utf-8"))["policy"]
     except (OSError, ValueError, KeyError) as error:
-        raise ValueError(f"{directory}: not a saved policy ({error})") from None
+        raise InputError(f"{directory}: not a saved policy ({error})") from None
     if name not in POLICY_CLASSES:
-        raise ValueError(f"{path}: unknown policy class {name!r}")
+        raise InputError(f"{path}: unknown policy class {name!r}")
     return POLICY_CLASSES[name].load(directory)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
+from textenvs.data.files import read_header
 from textenvs.data.generation_loaders import load_pairs_jsonl
 from textenvs.data.loaders import load_conll, load_jsonl
 from textenvs.data.records import DataFormatError
@@ -33,9 +34,10 @@ SPLIT_NAMES = {
 
 
 def _delimited(path: Path) -> list[Any]:
-    with path.open(encoding="utf-8", newline="") as file:
-        delimiter = "\t" if path.suffix == ".tsv" else ","
-        header = next(csv.reader(file, delimiter=delimiter), [])
+    tsv = path.suffix == ".tsv"  # read as load_delimited reads it: tabs, no quoting
+    header = read_header(
+        path, delimiter="\t" if tsv else ",", quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL
+    )
     column = next((c for c in ("text", "sentence") if c in header), None)
     if column is None:
         raise DataFormatError(f"{path}:1: no 'text' or 'sentence' column in {header}")
@@ -59,12 +61,13 @@ def load_split_folder(path: str | Path, kind: Kind) -> dict[str, list[Any]]:
     """Every split found in ``path`` for an env of ``kind``.
 
     Raises:
-        FileNotFoundError: ``path`` is not a readable folder, or holds no training split.
-        DataFormatError: a file in it is malformed (the message names file and line).
+        DataFormatError: ``path`` is not a readable folder, holds no training split, or
+            has a malformed file (the message names file and line).
     """
     folder = Path(path)
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: not a readable folder")
+        is_file = " (it is a file)" if folder.exists() else ""
+        raise DataFormatError(f"{folder}: not a readable folder{is_file}")
     loaders = LOADERS[kind]
     files: dict[str, tuple[Path, Callable[[Path], list[Any]]]] = {}
     for split, stems in SPLIT_NAMES.items():
@@ -79,5 +82,5 @@ def load_split_folder(path: str | Path, kind: Kind) -> dict[str, list[Any]]:
                 break
     if "train" not in files:
         names = ", ".join(f"train{suffix}" for suffix in loaders if suffix)
-        raise FileNotFoundError(f"{folder}: no training split (expected {names})")
+        raise DataFormatError(f"{folder}: no training split (expected {names})")
     return {split: load(file) for split, (file, load) in files.items()}

@@ -9,16 +9,17 @@ sentences kept; a reference given as a list gives several references.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from textenvs.data.jsonl import json_fields, read_lines
+from textenvs.data.files import check_text, read_delimited, read_lines
+from textenvs.data.jsonl import json_fields
 from textenvs.data.loaders import SPLITS
 from textenvs.data.records import DataFormatError, GenerationExample
+from textenvs.errors import InputError
 
 
 def load_pairs_jsonl(
@@ -49,20 +50,8 @@ def load_pairs_delimited(
     path = Path(path)
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    try:
-        handle = path.open(encoding="utf-8", newline="")
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: no such file") from None
-    with handle:
-        reader = csv.DictReader(handle, delimiter=delimiter)
-        columns = reader.fieldnames or []
-        for column in (source_column, reference_column):
-            if column not in columns:
-                raise DataFormatError(f"{path}: no column {column!r} (columns: {columns})")
-        rows = [
-            (f"{path}:{reader.line_num}", row[source_column], row[reference_column])
-            for row in reader
-        ]
+    table = read_delimited(path, delimiter=delimiter, columns=(source_column, reference_column))
+    rows = ((where, row.get(source_column), row.get(reference_column)) for where, row in table)
     return _examples(rows, str(path))
 
 
@@ -122,7 +111,7 @@ def load_builtin_summarization(split: str = "train") -> list[GenerationExample]:
     Written for this project by ``textenvs/data/builtin/make_summarization_corpus.py``.
     """
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+        raise InputError(f"unknown split {split!r}; expected one of {SPLITS}")
     return list(_builtin(split))
 
 
@@ -131,14 +120,30 @@ def _examples(rows: Iterable[tuple[str, Any, Any]], source: str) -> list[Generat
     for where, prompt, reference in rows:
         sentences = None
         if isinstance(prompt, list):
-            sentences = tuple(str(s).strip() for s in prompt if str(s).strip())
+            sentences = tuple(s.strip() for s in _strings(prompt, where, "source") if s.strip())
             prompt = " ".join(sentences)
-        if not isinstance(prompt, str) or not prompt.strip():
+        elif prompt is not None and not isinstance(prompt, str):
+            raise DataFormatError(f"{where}: source must be a string or a list of strings")
+        if not prompt or not check_text(prompt, where, "source").strip():
             raise DataFormatError(f"{where}: empty source")
-        references = tuple(reference) if isinstance(reference, list) else (reference,)
-        if not references or not all(isinstance(r, str) and r.strip() for r in references):
+        references = tuple(
+            _strings(reference if isinstance(reference, list) else [reference], where, "reference")
+        )
+        if not references or not all(r.strip() for r in references):
             raise DataFormatError(f"{where}: empty reference")
         examples.append(GenerationExample(prompt.strip(), references, sentences))
     if not examples:
         raise DataFormatError(f"{source}: no examples found (empty file?)")
     return examples
+
+
+def _strings(values: list[Any], where: str, what: str) -> list[str]:
+    """``values`` if each is a string without NUL (None counts as empty), else an error."""
+    for value in values:
+        if value is not None and not isinstance(value, str):
+            raise DataFormatError(
+                f"{where}: {what} must be a string or a list of strings, got {value!r:.40}"
+            )
+        if value is not None:
+            check_text(value, where, what)
+    return [value or "" for value in values]

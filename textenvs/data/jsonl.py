@@ -7,26 +7,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from textenvs.data.files import read_lines
 from textenvs.data.records import DataFormatError
 
 
-def read_lines(path: Path) -> list[str]:
-    """The lines of a UTF-8 text file, or a DataFormatError naming a missing or binary file."""
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: no such file") from None
-    except UnicodeDecodeError as error:
-        raise DataFormatError(
-            f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
-        ) from None
-
-
-def json_fields(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[str, list[Any]]]:
-    """For each non-blank line, ``("path:line", [record[key] for key in keys])``.
+def json_objects(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """For each non-blank line, ``("path:line", the JSON object on it)``.
 
     Raises:
-        DataFormatError: invalid JSON, a line that is not an object, a missing key.
+        DataFormatError: see :func:`~textenvs.data.files.read_text`; invalid JSON, a line
+            that is not an object.
     """
     for lineno, line in enumerate(read_lines(path), start=1):
         if not line.strip():
@@ -36,8 +26,20 @@ def json_fields(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[str, list[A
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise DataFormatError(f"{where}: invalid JSON: {error.msg}") from None
+        except RecursionError:
+            raise DataFormatError(f"{where}: invalid JSON: nested too deeply") from None
         if not isinstance(record, dict):
             raise DataFormatError(f"{where}: expected a JSON object per line")
+        yield where, record
+
+
+def json_fields(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[str, list[Any]]]:
+    """For each non-blank line, ``("path:line", [record[key] for key in keys])``.
+
+    Raises:
+        DataFormatError: invalid JSON, a line that is not an object, a missing key.
+    """
+    for where, record in json_objects(path):
         for key in keys:
             if key not in record:
                 raise DataFormatError(f"{where}: no key {key!r} (keys: {sorted(record)})")

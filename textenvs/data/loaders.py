@@ -7,7 +7,7 @@ the first problem it finds.
 
 from __future__ import annotations
 
-import json
+import numbers
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -15,9 +15,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from textenvs.data.jsonl import read_lines
+from textenvs.data.files import check_names, check_text, read_lines
+from textenvs.data.jsonl import json_objects
 from textenvs.data.records import DataFormatError, TaggedSentence
 from textenvs.data.tags import Scheme, TagError, first_iob2_violation, iob1_to_iob2, split_tag
+from textenvs.errors import InputError
 
 SPLITS = ("train", "validation", "test")
 """The split names every built-in dataset has."""
@@ -53,7 +55,8 @@ def load_conll(
         entity_types: if given, a tag of any other type is an error.
 
     Raises:
-        DataFormatError: wrong column count, a bad tag, an empty file.
+        DataFormatError: wrong column count, a bad tag, an empty file; see also
+            :func:`~textenvs.data.files.read_text` (missing file, not UTF-8, NUL).
     """
     path = Path(path)
     raw: list[_RawSentence] = []
@@ -115,20 +118,14 @@ def load_jsonl(
         entity_types: see :func:`load_conll`.
 
     Raises:
-        DataFormatError: invalid JSON, missing keys, lengths that differ, a bad tag, no records.
+        DataFormatError: invalid JSON, missing keys, lengths that differ, a bad tag (a tag id
+            that is not an integer, e.g. ``true`` or ``"3"``), a NUL character, no records.
     """
     path = Path(path)
+    if tag_names is not None:
+        tag_names = check_names(tag_names, "tag_names", str(path))
     raw: list[_RawSentence] = []
-    for lineno, line in enumerate(read_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataFormatError(f"{path}:{lineno}: invalid JSON: {error.msg}") from None
-        if not isinstance(record, dict):
-            raise DataFormatError(f"{path}:{lineno}: expected a JSON object per line")
-        where = f"{path}:{lineno}"
+    for where, record in json_objects(path):
         words = _string_list(record, tokens_key, where)
         tags = _tag_list(record.get(tags_key), tags_key, tag_names, where)
         raw.append(_checked_lengths(words, tags, where))
@@ -191,7 +188,7 @@ def load_builtin_ner(split: str = "train") -> list[TaggedSentence]:
         split: ``"train"``, ``"validation"`` or ``"test"``.
     """
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+        raise InputError(f"unknown split {split!r}; expected one of {SPLITS}")
     return list(_builtin_ner(split))
 
 
@@ -199,6 +196,8 @@ def _string_list(record: Any, key: str, where: str) -> list[str]:
     value = record.get(key) if isinstance(record, dict) else None
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise DataFormatError(f"{where}: {key!r} must be a list of strings, got {value!r:.80}")
+    for item in value:
+        check_text(item, where, f"a word of {key!r}")
     return value
 
 
@@ -207,10 +206,16 @@ def _tag_list(value: Any, key: str, tag_names: Sequence[str] | None, where: str)
         raise DataFormatError(f"{where}: {key!r} must be a list of tags, got {value!r:.80}")
     tags = []
     for item in value:
+        # bool is an int subclass: a JSON true must not pass as tag id 1
+        is_id = isinstance(item, numbers.Integral) and not isinstance(item, bool)
         if isinstance(item, str):
-            tags.append(item)
-        elif isinstance(item, int) and tag_names is not None and 0 <= item < len(tag_names):
-            tags.append(tag_names[item])
+            if tag_names is not None and item.strip().isdigit():
+                raise DataFormatError(
+                    f"{where}: tag id {item!r} in {key!r} is a string; give tag ids as numbers"
+                )
+            tags.append(check_text(item, where, f"a tag of {key!r}"))
+        elif is_id and tag_names is not None and 0 <= int(item) < len(tag_names):
+            tags.append(tag_names[int(item)])
         else:
             known = f"one of 0..{len(tag_names) - 1}" if tag_names else "tag strings"
             raise DataFormatError(f"{where}: tag {item!r} in {key!r} is not {known}")
@@ -240,10 +245,12 @@ def _to_iob2(
 ) -> list[TaggedSentence]:
     """Check every tag, then convert IOB1 to IOB2 as ``scheme`` asks."""
     if scheme not in ("auto", "iob1", "iob2"):
-        raise ValueError(f"unknown tag scheme {scheme!r}; expected 'auto', 'iob1' or 'iob2'")
+        raise InputError(f"unknown tag scheme {scheme!r}; expected 'auto', 'iob1' or 'iob2'")
     if not raw:
         raise DataFormatError(f"{source}: no sentences found (empty file?)")
-    allowed = set(entity_types) if entity_types is not None else None
+    allowed = None
+    if entity_types is not None:
+        allowed = set(check_names(entity_types, "entity_types", source))
     for sentence in raw:
         for i, tag in enumerate(sentence.tags):
             try:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textenvs.errors import InputError
 
-class DataFormatError(ValueError):
+
+class DataFormatError(InputError):
     """Malformed input data. The message names the source and, where known, the line."""
 
 

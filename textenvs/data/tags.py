@@ -12,13 +12,15 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Literal
 
+from textenvs.errors import InputError
+
 Scheme = Literal["auto", "iob1", "iob2"]
 """How a loader reads the tag column: detect, convert from IOB1, or require IOB2."""
 
 OUTSIDE = "O"
 
 
-class TagError(ValueError):
+class TagError(InputError):
     """A tag or tag sequence that breaks the IOB scheme."""
 
 

@@ -8,15 +8,18 @@ first problem: a missing column, an empty text, a label outside the label set, n
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from textenvs.data.files import check_names, check_text, read_delimited
 from textenvs.data.jsonl import json_fields
 from textenvs.data.loaders import SPLITS
 from textenvs.data.records import DataFormatError, LabeledText
+from textenvs.errors import InputError
 
 BUILTIN_CLASSIFICATION = {
     "sentiment": ("negative", "positive"),
@@ -52,30 +55,30 @@ def load_delimited(
         labels: the allowed class names; any other label is an error.
 
     Raises:
-        DataFormatError: a missing column, an empty text, an unknown label, no rows.
+        DataFormatError: a missing column, an empty text, an unknown label, no rows; see also
+            :func:`~textenvs.data.files.read_delimited` (not UTF-8, NUL, a malformed row).
     """
     path = Path(path)
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    try:
-        handle = path.open(encoding="utf-8", newline="")
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: no such file") from None
-    with handle:
-        quoting: Literal[0, 1, 2, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-        reader = csv.DictReader(handle, fieldnames=fieldnames, delimiter=delimiter, quoting=quoting)
-        columns = reader.fieldnames or []
-        text_columns = [text_column] if isinstance(text_column, str) else list(text_column)
-        for column in [*text_columns, label_column]:
-            if column not in columns:
-                raise DataFormatError(f"{path}: no column {column!r} (columns: {columns})")
-
-        def rows() -> Iterator[tuple[str, Any, Any]]:
-            for row in reader:
-                text = " ".join((row.get(c) or "").strip() for c in text_columns)
-                yield f"{path}:{reader.line_num}", text, row.get(label_column)
-
-        return _records(rows(), str(path), label_map, labels)
+    quoting: Literal[0, 1, 2, 3] = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    text_columns = [text_column] if isinstance(text_column, str) else list(text_column)
+    table = read_delimited(
+        path,
+        delimiter=delimiter,
+        fieldnames=fieldnames,
+        quoting=quoting,
+        columns=[*text_columns, label_column],
+    )
+    rows = (
+        (
+            where,
+            " ".join((row.get(c) or "").strip() for c in text_columns),
+            row.get(label_column),
+        )
+        for where, row in table
+    )
+    return _records(rows, str(path), label_map, labels)
 
 
 def load_text_jsonl(
@@ -146,11 +149,11 @@ def load_builtin_classification(name: str = "sentiment", split: str = "train") -
         split: ``"train"``, ``"validation"`` or ``"test"``.
     """
     if name not in BUILTIN_CLASSIFICATION:
-        raise ValueError(
+        raise InputError(
             f"unknown built-in corpus {name!r}; expected one of {list(BUILTIN_CLASSIFICATION)}"
         )
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+        raise InputError(f"unknown split {split!r}; expected one of {SPLITS}")
     return list(_builtin(name, split))
 
 
@@ -161,12 +164,23 @@ def _records(
     labels: Iterable[str] | None,
 ) -> list[LabeledText]:
     """Check and convert ``(where, text, raw label)`` rows."""
-    allowed = set(labels) if labels is not None else None
+    allowed = set(check_names(labels, "labels", source)) if labels is not None else None
     records = []
     for where, text, raw_label in rows:
-        if not isinstance(text, str) or not text.strip():
+        if isinstance(text, str):
+            check_text(text, where)
+        elif text is not None:
+            raise DataFormatError(f"{where}: text must be a string, got {text!r:.40}")
+        if not text or not text.strip():
             raise DataFormatError(f"{where}: empty text")
-        label = str(raw_label) if raw_label is not None else ""
+        # bool is an int subclass: a JSON true must not pass as label 1 (or become "True")
+        if isinstance(raw_label, bool) or not isinstance(
+            raw_label, (str, numbers.Integral, type(None))
+        ):
+            raise DataFormatError(
+                f"{where}: label must be a string or an integer, got {raw_label!r:.40}"
+            )
+        label = check_text(str(raw_label), where, "label") if raw_label is not None else ""
         if label_map is not None:
             if label not in label_map:
                 raise DataFormatError(

@@ -14,13 +14,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from textenvs.errors import InputError
+
 EOS_TOKEN = "</s>"
 """The end-of-sequence token of the shipped tokenizer."""
 COMMON_EOS_TOKENS = ("</s>", "<|endoftext|>", "<eos>", "<|im_end|>", "[SEP]")
 """Tried in order on a ``tokenizers.Tokenizer``, which does not name its EOS token."""
 
 
-class TokenizerError(ValueError):
+class TokenizerError(InputError):
     """A tokenizer that cannot serve a generation env (no EOS token, unreadable, ...)."""
 
 

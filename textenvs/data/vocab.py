@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from textenvs.errors import InputError
+
 PAD_ID = 0
 """The id of padding positions."""
 UNK_ID = 1
@@ -30,7 +32,7 @@ class Vocabulary:
         self.words: tuple[str, ...] = self.specials + tuple(words)
         self.index = {word: i for i, word in enumerate(self.words)}
         if len(self.index) != len(self.words):
-            raise ValueError("vocabulary words must be unique and differ from <pad>, <unk>")
+            raise InputError("vocabulary words must be unique and differ from <pad>, <unk>")
 
     @classmethod
     def from_sentences(

@@ -10,6 +10,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from textenvs.data.files import check_names
 from textenvs.data.records import LabeledText
 from textenvs.data.text_loaders import BUILTIN_CLASSIFICATION, load_builtin_classification
 from textenvs.data.tokenize import word_tokenize
@@ -24,9 +25,11 @@ from textenvs.envs.common import (
     check_finite,
     next_episode_id,
     object_column,
+    put_in_column,
     record_index,
 )
 from textenvs.envs.datasets import check_max_length, resolve_split
+from textenvs.errors import InputError
 
 Mode = Literal["read", "whole"]
 MODES = ("read", "whole")
@@ -94,14 +97,14 @@ class TextCorpus:
             label_names = BUILTIN_CLASSIFICATION[dataset or next(iter(BUILTIN_CLASSIFICATION))]
         elif label_names is None:
             label_names = sorted({t.label for t in resolved.all_records})
-        label_names = tuple(label_names)
+        label_names = check_names(label_names, "label_names")
         label_index = {name: i for i, name in enumerate(label_names)}
         tokens = tuple(tuple(word_tokenize(t.text)) for t in resolved.records)
         for row, (text, words) in enumerate(zip(resolved.records, tokens)):
             if not words:
-                raise ValueError(f"text {row} of split {split!r} has no words: {text.text!r}")
+                raise InputError(f"text {row} of split {split!r} has no words: {text.text!r}")
             if text.label not in label_index:
-                raise ValueError(
+                raise InputError(
                     f"text {row} of split {split!r} has label {text.label!r}, "
                     f"which is not in label_names {list(label_names)}"
                 )
@@ -183,10 +186,13 @@ class TextClassificationEnv(
     | `position`       | `Discrete(L + 1)`                   | number of words read         |
 
     ``L = max_length``. Word ids come from ``env.unwrapped.vocab`` (built from the training
-    split; 1 = unknown word). At reset ``info`` holds the raw ``"text"``, its ``"tokens"`` and
-    its ``"index"`` in the split; transformer agents read the tokens themselves.
-    Every reset's ``info`` also holds an ``"episode_id"``, an int that numbers the episode
-    (agents recognise episodes by it).
+    split; 1 = unknown word). Transformer agents read the words themselves: ``info["tokens"]``
+    holds the words read so far, never one more. At reset it holds the first word
+    (``mode="whole"``: the visible words), with the text's ``"index"`` in the split and an
+    ``"episode_id"``, an int that numbers the episode (agents recognise episodes by it); after
+    each read, the step's ``info`` holds ``"tokens"`` again, one word longer.
+    ``metadata["live_info_keys"]`` names the key, for agents that keep an episode's info up to
+    date (as the project's evaluation and rollouts do). The raw text comes at the end.
 
     ## Rewards
 
@@ -206,9 +212,10 @@ class TextClassificationEnv(
       choice, not a time limit: the episode terminates, it is not truncated.
     * Truncation: never.
 
-    At the end ``info`` holds ``"label"``, ``"prediction"`` (class names; the prediction is
-    None when there was no answer), ``"correct"``, ``"tokens_read"`` and ``"fraction_read"``
-    (of the whole text). Corpus scores: :func:`textenvs.metrics.classification_scores`.
+    At the end ``info`` holds the raw ``"text"``, ``"label"``, ``"prediction"`` (class names;
+    the prediction is None when there was no answer), ``"correct"``, ``"tokens_read"`` and
+    ``"fraction_read"`` (of the whole text). Corpus scores:
+    :func:`textenvs.metrics.classification_scores`.
 
     ## Arguments
 
@@ -230,10 +237,11 @@ class TextClassificationEnv(
 
     ## Version History
 
-    * v0: Initial version.
+    * v0: Initial version. Infos hold only the words read so far (until textenvs 0.2 the
+      whole text came at reset before).
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi"], "render_fps": 4, "live_info_keys": ("tokens",)}
 
     def __init__(
         self,
@@ -277,11 +285,7 @@ class TextClassificationEnv(
         self._visible = int(self.corpus.visible[index])
         self._read = self._visible if self.mode == "whole" else 1
         self._done = False
-        info = {
-            "text": self.corpus.texts[index].text,
-            "tokens": list(self.corpus.tokens[index]),
-            "index": index,
-        }
+        info: dict[str, Any] = {"tokens": self._words_read(), "index": index}
         info["episode_id"] = next_episode_id(self, seed)
         return self._observation(), info
 
@@ -297,7 +301,13 @@ class TextClassificationEnv(
         if choice < 0:  # read
             if self._read < self._visible:
                 self._read += 1
-                return self._observation(), -self.read_cost, False, False, {}
+                return (
+                    self._observation(),
+                    -self.read_cost,
+                    False,
+                    False,
+                    {"tokens": self._words_read()},
+                )
             self._done = True
             return self._observation(), self.wrong_reward, True, False, self._final_info(None)
         self._done = True
@@ -320,6 +330,9 @@ class TextClassificationEnv(
         label = self.label_names[self.corpus.label_ids[self._index]]
         return f"{' '.join(words[: self._read])} | {' '.join(words[self._read :])}\n[{label}]\n"
 
+    def _words_read(self) -> list[str]:
+        return list(self.corpus.tokens[self._index][: self._read])
+
     def _observation(self) -> dict[str, np.ndarray]:
         mask = self._positions < self._read
         return {
@@ -331,6 +344,7 @@ class TextClassificationEnv(
     def _final_info(self, choice: int | None) -> dict[str, Any]:
         label = self.corpus.label_ids[self._index]
         return {
+            "text": self.corpus.texts[self._index].text,
             "label": self.label_names[label],
             "prediction": None if choice is None else self.label_names[choice],
             "correct": bool(choice == label),
@@ -351,6 +365,9 @@ class TextClassificationVectorEnv(_ClassificationAttributes, TextVectorEnv):
         num_envs: number of texts read at once.
         **kwargs: the arguments of :class:`TextClassificationEnv`.
     """
+
+    metadata = {**TextVectorEnv.metadata, "live_info_keys": ("tokens",)}
+    _state_arrays = ("_index", "_read", "_visible")
 
     def __init__(
         self,
@@ -394,7 +411,8 @@ class TextClassificationVectorEnv(_ClassificationAttributes, TextVectorEnv):
         active = ~self._autoreset  # sub-envs waiting for their reset ignore their action
         reads = choices < 0
         overrun = reads & (self._read >= self._visible) & active
-        self._read += reads & ~overrun
+        reading = np.flatnonzero(reads & active & ~overrun)
+        self._read[reading] += 1
         answered = ~reads & active
         correct = answered & (choices == self.corpus.label_ids[self._index])
         rewards = np.where(reads, -self.read_cost, np.where(correct, 1.0, self.wrong_reward))
@@ -409,6 +427,8 @@ class TextClassificationVectorEnv(_ClassificationAttributes, TextVectorEnv):
             infos.update(self._start_episodes(waiting, None))
             rewards[waiting] = 0.0
             terminated[waiting] = False
+        if reading.size:  # the words read so far, into the resets' column if there is one
+            put_in_column(infos, "tokens", reading, self._words_read(reading), self.num_envs)
         self._autoreset = terminated
         return self._observations(), rewards, terminated, np.zeros_like(terminated), infos
 
@@ -429,10 +449,16 @@ class TextClassificationVectorEnv(_ClassificationAttributes, TextVectorEnv):
         index_info[envs] = rows
         return batched_info(
             envs,
-            text=object_column(self.num_envs, env_list, [corpus.texts[r].text for r in rows]),
-            tokens=object_column(self.num_envs, env_list, [list(corpus.tokens[r]) for r in rows]),
+            tokens=object_column(self.num_envs, env_list, self._words_read(envs)),
             index=index_info,
         )
+
+    def _words_read(self, envs: np.ndarray) -> list[list[str]]:
+        tokens = self.corpus.tokens
+        return [
+            list(tokens[row][:read])
+            for row, read in zip(self._index[envs].tolist(), self._read[envs].tolist())
+        ]
 
     def _final_infos(
         self, ended: np.ndarray, choices: np.ndarray, correct: np.ndarray
@@ -445,8 +471,10 @@ class TextClassificationVectorEnv(_ClassificationAttributes, TextVectorEnv):
         lengths = [len(self.corpus.tokens[row]) for row in self._index[ended].tolist()]
         fraction_read = np.zeros(self.num_envs)
         fraction_read[ended] = tokens_read[ended] / lengths
+        texts = [self.corpus.texts[row].text for row in self._index[ended].tolist()]
         return batched_info(
             ended,
+            text=object_column(self.num_envs, env_list, texts),
             label=object_column(self.num_envs, env_list, [names[label] for label in labels]),
             prediction=object_column(self.num_envs, env_list, predictions),
             correct=correct,

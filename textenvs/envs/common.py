@@ -14,16 +14,17 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from textenvs.envs.datasets import draw_index
+from textenvs.errors import InputError
 
 
-class InvalidActionError(ValueError):
+class InvalidActionError(InputError):
     """An action outside the action space, or a step after the episode ended."""
 
 
 def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
     """Raise a ValueError naming ``name`` unless ``value`` is one of ``choices``."""
     if value not in choices:
-        raise ValueError(f"unknown {name} {value!r}; expected one of {list(choices)}")
+        raise InputError(f"unknown {name} {value!r}; expected one of {list(choices)}")
 
 
 def check_finite(name: str, value: Any, *, minimum: float | None = None) -> float:
@@ -31,10 +32,10 @@ def check_finite(name: str, value: Any, *, minimum: float | None = None) -> floa
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
+        raise InputError(f"{name} must be a number, got {value!r}") from None
     if not np.isfinite(number) or (minimum is not None and number < minimum):
         bound = f" >= {minimum}" if minimum is not None else ""
-        raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
+        raise InputError(f"{name} must be a finite number{bound}, got {value!r}")
     return number
 
 
@@ -43,9 +44,9 @@ def episode_index(index: Any, size: int) -> int:
     try:
         row = operator.index(index)
     except TypeError:
-        raise ValueError(f"options['index'] must be an integer, got {index!r}") from None
+        raise InputError(f"options['index'] must be an integer, got {index!r}") from None
     if not 0 <= row < size:
-        raise ValueError(f"options['index']={row} is outside this split's {size} records")
+        raise InputError(f"options['index']={row} is outside this split's {size} records")
     return row
 
 
@@ -104,6 +105,25 @@ def object_column(num_envs: int, envs: list[int], items: list[Any]) -> np.ndarra
     return column
 
 
+def put_in_column(
+    infos: dict[str, Any], key: str, envs: np.ndarray, items: list[Any], num_envs: int
+) -> None:
+    """Put ``items`` at sub-envs ``envs`` of the batched object column ``infos[key]``.
+
+    The column (and its ``_key`` mask) is made if absent, else copied and filled in, so that
+    entries of other sub-envs (e.g. this step's resets) stay and shared masks are not changed.
+    """
+    if key in infos:
+        column, present = infos[key].copy(), infos[f"_{key}"].copy()
+    else:
+        column = np.full(num_envs, None, dtype=object)
+        present = np.zeros(num_envs, dtype=np.bool_)
+    for env, item in zip(envs.tolist(), items):
+        column[env] = item
+    present[envs] = True
+    infos[key], infos[f"_{key}"] = column, present
+
+
 class EpisodeIds:
     """Numbers the episodes of one env: the ``info["episode_id"]`` of every reset.
 
@@ -144,6 +164,15 @@ def record_index(env: gym.Env, options: dict[str, Any] | None, size: int) -> int
     return draw_index(env.np_random, size)
 
 
+def _generator(state: Any) -> np.random.Generator:
+    """A PCG64 generator (what ``seeding.np_random`` makes) put back from its saved state."""
+    if not (isinstance(state, dict) and state.get("bit_generator") == "PCG64"):
+        raise InputError("env state: a random generator's state is not a PCG64 state")
+    generator = np.random.Generator(np.random.PCG64())
+    generator.bit_generator.state = state
+    return generator
+
+
 class TextVectorEnv(VectorEnv):
     """What the native vector envs share: batched spaces, seeding, reset and autoreset.
 
@@ -157,6 +186,9 @@ class TextVectorEnv(VectorEnv):
 
     metadata = {"render_modes": ["ansi"], "autoreset_mode": AutoresetMode.NEXT_STEP}
     _index: np.ndarray  # record index per sub-env, -1 before the first reset
+    corpus: Any
+    _state_arrays: tuple[str, ...] = ()
+    """The numpy arrays (attribute names) that hold the episodes in flight."""
 
     def _init_batch(
         self,
@@ -165,7 +197,7 @@ class TextVectorEnv(VectorEnv):
         single_observation_space: spaces.Space,
     ) -> None:
         if not isinstance(num_envs, int) or isinstance(num_envs, bool) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+            raise InputError(f"num_envs must be a positive integer, got {num_envs!r}")
         self.num_envs = num_envs
         self.single_action_space = single_action_space
         self.single_observation_space = single_observation_space
@@ -191,11 +223,11 @@ class TextVectorEnv(VectorEnv):
             and reset_mask.shape == (self.num_envs,)
             and reset_mask.dtype == np.bool_
         ):
-            raise ValueError(
+            raise InputError(
                 f"options['reset_mask'] must be a bool array of shape ({self.num_envs},)"
             )
         if not reset_mask.any():
-            raise ValueError("options['reset_mask'] must select at least one sub-env")
+            raise InputError("options['reset_mask'] must select at least one sub-env")
         seeds = self._seeds(seed)
         envs = np.flatnonzero(reset_mask)
         for i in envs.tolist():
@@ -206,6 +238,64 @@ class TextVectorEnv(VectorEnv):
         self._ready = bool((self._index >= 0).all())
         return self._observations(), infos
 
+    def state_dict(self) -> dict[str, Any]:
+        """The episodes in flight and the random state, as plain data.
+
+        Numpy arrays, ints, bools, strings, lists and dicts only (no objects), so that a
+        checkpoint can hold it in a format that cannot run code. With
+        :meth:`load_state_dict`, an env made with the same arguments continues exactly.
+        """
+        return {
+            "env": type(self).__name__,
+            "num_envs": self.num_envs,
+            "records": len(self.corpus),
+            "arrays": {
+                name: getattr(self, name).copy() for name in ("_autoreset", *self._state_arrays)
+            },
+            "ready": self._ready,
+            "rngs": [rng.bit_generator.state for rng in self._rngs],
+            "episode_ids": [[ids.stream, ids.count] for ids in self._episode_ids],
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict` of an env made with the same arguments.
+
+        Raises:
+            ValueError: the state is another env's (class, number of sub-envs, split size or
+                array shapes differ) or malformed.
+        """
+        expected = {"env": type(self).__name__, "num_envs": self.num_envs}
+        expected["records"] = len(self.corpus)
+        for key, value in expected.items():
+            if not isinstance(state, dict) or state.get(key) != value:
+                found = state.get(key) if isinstance(state, dict) else state
+                raise InputError(f"env state: {key} is {found!r}, this env has {value!r}")
+        arrays = state["arrays"]
+        names = ("_autoreset", *self._state_arrays)
+        if not isinstance(arrays, dict) or set(arrays) != set(names):
+            raise InputError(f"env state: arrays {sorted(arrays)} are not {sorted(names)}")
+        for name in names:
+            current, saved = getattr(self, name), arrays[name]
+            if not (
+                isinstance(saved, np.ndarray)
+                and saved.shape == current.shape
+                and saved.dtype == current.dtype
+            ):
+                raise InputError(
+                    f"env state: {name} is not a {current.dtype} array of shape {current.shape}"
+                )
+        rngs = [_generator(saved) for saved in state["rngs"]]
+        ids = state["episode_ids"]
+        if len(rngs) != self.num_envs or len(ids) != self.num_envs:
+            raise InputError(f"env state: expected {self.num_envs} generators and id counters")
+        for name in names:  # in place: other attributes are views of these arrays
+            np.copyto(getattr(self, name), arrays[name])
+        self._rngs = rngs
+        for counter, (stream, count) in zip(self._episode_ids, ids):
+            counter.stream = None if stream is None else int(stream)
+            counter.count = int(count)
+        self._ready = bool(state["ready"])
+
     def _seeds(self, seed: Any) -> list[int | None]:
         """One seed per sub-env from a vector reset's ``seed`` (see the class docstring)."""
         if seed is None:
@@ -214,7 +304,7 @@ class TextVectorEnv(VectorEnv):
             return [int(seed) + i for i in range(self.num_envs)]
         if isinstance(seed, (list, tuple)) and len(seed) == self.num_envs:
             return list(seed)
-        raise ValueError(
+        raise InputError(
             f"seed must be None, an int, or a list of {self.num_envs} ints or None, got {seed!r}"
         )
 

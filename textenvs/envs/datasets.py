@@ -7,11 +7,13 @@ name of a built-in corpus, a mapping from split name to records, or a sequence o
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import numpy as np
+
+from textenvs.errors import InputError
 
 Record = TypeVar("Record")
 
@@ -39,6 +41,9 @@ def resolve_split(
 ) -> ResolvedSplit[Record]:
     """Resolve an env's ``dataset`` and ``split`` arguments.
 
+    Every split is read once, so a split given as a generator (a one-shot iterator) gives
+    all its records.
+
     Args:
         dataset: ``None`` for the first built-in corpus, a built-in name, a mapping from split
             name to records, or a sequence of records (used whatever ``split`` is).
@@ -48,27 +53,29 @@ def resolve_split(
 
     Raises:
         ValueError: an unknown built-in name or split, an empty split.
-        TypeError: a record of another type.
+        TypeError: a record of another type, a split that is not a collection of records.
     """
     if dataset is None:
         dataset = next(iter(builtins))
     if isinstance(dataset, str):
         if dataset not in builtins:
-            raise ValueError(
+            raise InputError(
                 f"unknown dataset {dataset!r}: pass one of {list(builtins)}, a mapping of "
                 f"split name to {record_type.__name__} records, or a sequence of records"
             )
         load = builtins[dataset]
         dataset = {name: load(name) for name in ("train", "validation", "test")}
     if not isinstance(dataset, Mapping):
-        records = _checked(dataset, "dataset", record_type)
+        records = _nonempty(_checked(dataset, "dataset", record_type), "dataset")
         return ResolvedSplit(records, records, records)
     if split not in dataset:
-        raise ValueError(f"unknown split {split!r}; this dataset has {sorted(dataset)}")
-    records = _checked(dataset[split], f"dataset[{split!r}]", record_type)
-    all_records = [record for part in dataset.values() for record in part]
-    vocab_source = list(dataset.get("train", records))
-    return ResolvedSplit(records, all_records, vocab_source)
+        raise InputError(f"unknown split {split!r}; this dataset has {sorted(dataset)}")
+    splits = {
+        name: _checked(part, f"dataset[{name!r}]", record_type) for name, part in dataset.items()
+    }
+    records = _nonempty(splits[split], f"dataset[{split!r}]")
+    all_records = [record for part in splits.values() for record in part]
+    return ResolvedSplit(records, all_records, splits.get("train", records))
 
 
 def check_max_length(max_length: Any, name: str = "max_length") -> int:
@@ -80,7 +87,7 @@ def check_max_length(max_length: Any, name: str = "max_length") -> int:
     except TypeError:
         value = 0
     if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {max_length!r}")
+        raise InputError(f"{name} must be a positive integer, got {max_length!r}")
     return value
 
 
@@ -90,12 +97,22 @@ def draw_index(rng: np.random.Generator, size: int) -> int:
 
 
 def _checked(records: Any, where: str, record_type: type[Record]) -> list[Record]:
+    """``records`` read once into a list, each checked to be a ``record_type``."""
+    if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
+        raise TypeError(
+            f"{where} must be a sequence of {record_type.__name__} records, "
+            f"got a {type(records).__name__}"
+        )
     records = list(records)
-    if not records:
-        raise ValueError(f"{where} has no records")
     for i, record in enumerate(records):
         if not isinstance(record, record_type):
             raise TypeError(
                 f"{where}[{i}] is a {type(record).__name__}, not a {record_type.__name__}"
             )
+    return records
+
+
+def _nonempty(records: list[Record], where: str) -> list[Record]:
+    if not records:
+        raise InputError(f"{where} has no records")
     return records

@@ -320,6 +320,8 @@ class TextExtractiveSummarizationVectorEnv(_ExtractiveAttributes, TextVectorEnv)
         **kwargs: the arguments of :class:`TextExtractiveSummarizationEnv`.
     """
 
+    _state_arrays = ("_index", "_position", "_words", "_selected")
+
     def __init__(
         self,
         num_envs: int = 1,

@@ -301,6 +301,8 @@ class TextGenerationVectorEnv(_GenerationAttributes, TextVectorEnv):
         **kwargs: the arguments of :class:`TextGenerationEnv`.
     """
 
+    _state_arrays = ("_index", "_length", "_generated", "_last_score")
+
     def __init__(
         self,
         num_envs: int = 1,

@@ -280,6 +280,8 @@ class TextNERVectorEnv(_NERAttributes, TextVectorEnv):
         **kwargs: the arguments of :class:`TextNEREnv`.
     """
 
+    _state_arrays = ("_episode", "_counters", "_last_f1", "_pred")
+
     def __init__(
         self,
         num_envs: int = 1,

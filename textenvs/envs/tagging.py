@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from textenvs.data.files import check_names
 from textenvs.data.loaders import load_builtin_ner
 from textenvs.data.records import TaggedSentence
 from textenvs.data.tags import (
@@ -26,6 +27,7 @@ from textenvs.data.tags import (
 )
 from textenvs.data.vocab import PAD_ID, Vocabulary
 from textenvs.envs.datasets import check_max_length, resolve_split
+from textenvs.errors import InputError
 
 DatasetArg = str | Mapping[str, Sequence[TaggedSentence]] | Sequence[TaggedSentence] | None
 """What an env's ``dataset=`` accepts: ``None``/``"builtin"``, a split mapping, or records."""
@@ -160,7 +162,7 @@ class TaggingCorpus:
         records = resolved.records
         if tag_names is None:
             tag_names = tag_names_for(entity_types_of(s.tags for s in resolved.all_records))
-        tag_names = tuple(tag_names)
+        tag_names = check_names(tag_names, "tag_names")
         tag_index = {tag: i for i, tag in enumerate(tag_names)}
         if vocab is None:
             vocab = Vocabulary.from_sentences(s.words for s in resolved.vocab_source)
@@ -176,7 +178,7 @@ class TaggingCorpus:
             try:
                 gold_ids[row, :kept] = [tag_index[tag] for tag in sentence.tags[:kept]]
             except KeyError as error:
-                raise ValueError(
+                raise InputError(
                     f"sentence {row} of split {split!r} has tag {error.args[0]!r}, "
                     f"which is not in tag_names {list(tag_names)}"
                 ) from None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from textenvs.errors import InputError
+
 
 def classification_scores(
     labels: Sequence[str],
@@ -30,9 +32,9 @@ def classification_scores(
         ``fractions_read`` is given.
     """
     if len(labels) != len(predictions):
-        raise ValueError(f"{len(labels)} labels but {len(predictions)} predictions")
+        raise InputError(f"{len(labels)} labels but {len(predictions)} predictions")
     if not labels:
-        raise ValueError("no texts to score")
+        raise InputError("no texts to score")
     f1s = []
     for name in label_names:
         true_positive = sum(g == name and p == name for g, p in zip(labels, predictions))
@@ -47,6 +49,6 @@ def classification_scores(
     }
     if fractions_read is not None:
         if len(fractions_read) != len(labels):
-            raise ValueError(f"{len(labels)} labels but {len(fractions_read)} fractions read")
+            raise InputError(f"{len(labels)} labels but {len(fractions_read)} fractions read")
         scores["mean_fraction_read"] = sum(fractions_read) / len(fractions_read)
     return scores

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from textenvs.data.tags import OUTSIDE, continues_entity, split_tag
+from textenvs.errors import InputError
 
 Span = tuple[str, int, int]
 """An entity as ``(type, first_index, last_index)``, both indices inclusive (seqeval's form)."""
@@ -129,7 +130,7 @@ def count_spans(
         ValueError: if the two sequences differ in length.
     """
     if len(gold_tags) != len(pred_tags):
-        raise ValueError(
+        raise InputError(
             f"gold and predicted tags differ in length: {len(gold_tags)} != {len(pred_tags)}"
         )
     gold = set(entity_spans(gold_tags, strict))
@@ -161,7 +162,7 @@ def corpus_span_scores(
     """
     golds, preds = list(gold_sequences), list(pred_sequences)
     if len(golds) != len(preds):
-        raise ValueError(f"{len(golds)} gold sentences but {len(preds)} predicted ones")
+        raise InputError(f"{len(golds)} gold sentences but {len(preds)} predicted ones")
     total = SpanCounts()
     for gold, pred in zip(golds, preds):
         total += count_spans(gold, pred, strict)
