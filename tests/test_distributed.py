@@ -22,6 +22,7 @@ from distributed_worker import DATA
 from agents import RandomAgent, evaluate
 from agents.common import distributed
 from agents.learners.optim import gradient_step
+from agents.training.checkpoint import read_checkpoint
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
 LEARNERS = ("supervised", "ppo", "reinforce", "rloo")
@@ -137,7 +138,7 @@ def test_textenvs_train_num_processes(tmp_path: Path) -> None:
     assert done.stdout.count("test: f1") == 1  # only the main process reports
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert results["updates"] == 4
-    saved = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
+    saved = read_checkpoint(tmp_path / "run" / "checkpoint.pt")
     assert len(saved["processes"]) == 2
     rows = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [r["update"] for r in rows if r["event"] == "update"] == [1, 2, 3, 4]
