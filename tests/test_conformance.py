@@ -14,17 +14,25 @@ VARIANTS = {
     "TextNER-v0": [
         *({"reward": r} for r in ("token", "f1", "delta_f1")),
         {"reward": "delta_f1", "max_length": 3},
+        {"reward": "token", "observation": "features"},
+        {"reward": "delta_f1", "max_length": 3, "observation": "features", "feature_dim": 64},
     ],
     "TextClassification-v0": [
         {"mode": "read"},
         {"mode": "read", "read_cost": 0.01, "dataset": "topic", "max_length": 16},
         {"mode": "whole"},
+        {"mode": "read", "observation": "features"},
+        {"mode": "whole", "observation": "features", "feature_dim": 128},
     ],
     "TextSummarization-v0": [
         {"reward": "rouge1", "max_new_tokens": 8},
         {"reward": "rougeL", "dense": True, "max_new_tokens": 4},
     ],
-    "TextExtractiveSummarization-v0": [{"reward": "rouge2"}, {"max_words": 20}],
+    "TextExtractiveSummarization-v0": [
+        {"reward": "rouge2"},
+        {"max_words": 20},
+        {"max_words": 20, "observation": "features"},
+    ],
 }
 CASES = [(env_id, kwargs) for env_id in textenvs.ENV_IDS for kwargs in VARIANTS[env_id]]
 IDS = [f"{env_id}-{'-'.join(map(str, kw.values()))}" for env_id, kw in CASES]

@@ -12,7 +12,8 @@ from agents.bench.sb3 import SB3Agent, train_sb3
 
 def token_accuracy(agent: object, episodes: int = 100) -> float:
     """The fraction of validation words tagged right (the ``token`` reward's mean)."""
-    env = gym.make("TextNER-v0", split="validation", reward="token")
+    play = getattr(agent, "env_kwargs", {})  # the observation an SB3 model reads
+    env = gym.make("TextNER-v0", split="validation", reward="token", **play)
     correct = words = 0.0
     for index in range(episodes):
         observation, info = env.reset(options={"index": index})
@@ -25,7 +26,7 @@ def token_accuracy(agent: object, episodes: int = 100) -> float:
     return correct / words
 
 
-@pytest.mark.parametrize("algorithm", ["sb3-ppo", "sb3-maskable-ppo"])
+@pytest.mark.parametrize("algorithm", ["sb3-ppo", "sb3-maskable-ppo", "sb3-a2c", "sb3-dqn"])
 def test_sb3_learns_token_accuracy_well_above_random(algorithm: str) -> None:
     agent = train_sb3(algorithm, "TextNER-v0", seconds=60, seed=0, max_steps=4096, reward="token")
     assert isinstance(agent, SB3Agent)
@@ -35,8 +36,8 @@ def test_sb3_learns_token_accuracy_well_above_random(algorithm: str) -> None:
 
 
 def test_unknown_algorithm() -> None:
-    with pytest.raises(ValueError, match="unknown SB3 algorithm 'sb3-dqn'"):
-        train_sb3("sb3-dqn", "TextNER-v0", seconds=1)
+    with pytest.raises(ValueError, match="unknown SB3 algorithm 'sb3-sarsa'"):
+        train_sb3("sb3-sarsa", "TextNER-v0", seconds=1)
 
 
 def test_sb3_ppo_trains_a_lora_policy_through_the_transformer_extractor() -> None:
@@ -65,3 +66,17 @@ def test_sb3_ppo_trains_a_lora_policy_through_the_transformer_extractor() -> Non
     changed = {n for n, p in extractor.named_parameters() if not torch.equal(p, before[n])}
     assert changed and all("lora_" in n for n in changed)  # only the adapter moved
     assert 0 <= token_accuracy(SB3Agent(model), episodes=3) <= 1
+
+
+def test_sb3_make_vec_env_makes_the_envs() -> None:
+    """SB3's helper asks for render_mode="rgb_array" and falls back on a TypeError."""
+    from stable_baselines3.common.env_util import make_vec_env
+
+    with pytest.warns(UserWarning, match="render_mode='rgb_array'"):  # gymnasium's own warning
+        envs = make_vec_env("TextNER-v0", n_envs=2, env_kwargs={"observation": "features"})
+    assert (
+        envs.observation_space.shape
+        == gym.make("TextNER-v0", observation="features").observation_space.shape
+    )
+    with pytest.raises(ValueError, match="unknown render_mode 'human'"):
+        gym.make("TextNER-v0", render_mode="human")

@@ -16,14 +16,13 @@ import gymnasium as gym
 
 import textenvs  # noqa: F401  (registers the env ids)
 from agents.bench.ray_backend import import_ray
+from agents.bench.sb3 import ALGORITHMS as SB3_ALGORITHMS
 from agents.policies.peft_methods import PEFT_METHODS
 from agents.training.runs import LEARNERS, load_data
 from textenvs.errors import InputError
 
 BASELINES = ("random", "memorizer")
-SB3_AGENTS = ("sb3-ppo", "sb3-a2c", "sb3-maskable-ppo", "sb3-ppo-lora")
-SB3_STEPS = 50_000
-"""Env steps an SB3 agent trains for without a time budget."""
+SB3_AGENTS = SB3_ALGORITHMS
 AGENT_SECONDS = 60.0
 """What a custom agent's ``learn(env, seconds)`` gets without a time budget."""
 

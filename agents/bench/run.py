@@ -27,7 +27,6 @@ import torch
 from agents.bench.config import (
     AGENT_SECONDS,
     SB3_AGENTS,
-    SB3_STEPS,
     BenchConfig,
     existing_outputs,
     load_agent_class,
@@ -134,7 +133,7 @@ def _run(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str, A
             env_id,
             config.budget if config.budget is not None else math.inf,
             seed=seed,
-            max_steps=None if config.budget is not None else SB3_STEPS,
+            max_steps=None if config.budget is None else 10**12,  # the recipe's, or the budget
             backbone=config.backbone,
             peft=config.peft,
             dataset=dataset,
@@ -143,5 +142,7 @@ def _run(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str, A
         policy = load_agent_class(agent)(train_env)
         if hasattr(policy, "learn"):
             policy.learn(train_env, config.budget or AGENT_SECONDS)
-    test = evaluate(policy, env_id, split="test", dataset=dataset)
+    # an SB3 model reads the observation it was trained on (e.g. observation="features")
+    play = getattr(policy, "env_kwargs", {})
+    test = evaluate(policy, env_id, split="test", dataset=dataset, **play)
     return {"test": test, "curve": [], "env_steps": 0}

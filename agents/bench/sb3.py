@@ -10,13 +10,16 @@ learners; :func:`train_sb3` trains one for a time budget.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
-from stable_baselines3 import A2C, PPO
+from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 
 from agents.common.protocol import BaseAgent
@@ -24,7 +27,63 @@ from agents.policies.backbones import load_backbone
 from agents.policies.tagging import TaggingPolicy
 from textenvs.errors import InputError
 
-ALGORITHMS = ("sb3-ppo", "sb3-a2c", "sb3-maskable-ppo", "sb3-ppo-lora")
+
+@dataclass(frozen=True)
+class SB3Recipe:
+    """How the bench trains one SB3 agent.
+
+    Attributes:
+        algorithm: the class, from SB3 (``PPO``, ``A2C``, ``DQN``) or sb3-contrib
+            (``MaskablePPO``).
+        hyperparameters: keyword arguments of the algorithm; empty for SB3's defaults.
+        training_env: per env id, env settings for training only (e.g. the reward).
+        n_envs: envs stepped together (SB3's ``DummyVecEnv``).
+        steps: env steps it trains for without a time budget.
+
+    Every recipe reads ``observation="features"`` (:data:`OBSERVATION`), in training and
+    evaluation.
+    """
+
+    algorithm: str
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
+    training_env: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    n_envs: int = 1
+    steps: int = 200_000
+
+    @property
+    def masked(self) -> bool:
+        """Whether the model reads the env's action masks (MaskablePPO)."""
+        return self.algorithm == "MaskablePPO"
+
+
+OBSERVATION = {"observation": "features"}
+"""The observation every SB3 recipe reads: MLP policies learn from features, not word ids."""
+
+TUNED_PPO = {"gamma": 0.5}
+"""The tuned PPO / MaskablePPO hyperparameters (``-tuned`` agents); SB3's defaults otherwise.
+
+A tag's reward is known at once, and SB3's default ``gamma=0.99`` adds every later word's
+reward to each tag's return: noise that a short horizon removes. Found on TextNER-v0 (see
+benchmarks/RESULTS.md); the tuned agents also train TextNER-v0 on its ``token`` reward (one
+per correct tag, a denser signal than ``delta_f1``)."""
+
+TUNED_ENV = {"TextNER-v0": {"reward": "token"}}
+
+RECIPES: dict[str, SB3Recipe] = {
+    # SB3's defaults; DQN's replay buffer is cut from 1M to 50k observations (1M feature
+    # vectors of 2,071 floats would take 16 GB).
+    "sb3-ppo": SB3Recipe("PPO"),
+    "sb3-a2c": SB3Recipe("A2C"),
+    "sb3-dqn": SB3Recipe("DQN", hyperparameters={"buffer_size": 50_000}),
+    "sb3-maskable-ppo": SB3Recipe("MaskablePPO"),
+    "sb3-ppo-tuned": SB3Recipe("PPO", TUNED_PPO, TUNED_ENV),
+    "sb3-maskable-ppo-tuned": SB3Recipe("MaskablePPO", TUNED_PPO, TUNED_ENV),
+}
+"""The SB3 agents of ``textenvs bench`` (plus ``sb3-ppo-lora``, PPO on a LoRA transformer)."""
+
+ALGORITHMS = (*RECIPES, "sb3-ppo-lora")
+LORA_STEPS = 50_000
+"""Env steps ``sb3-ppo-lora`` trains for without a time budget (a transformer per step)."""
 
 
 class SB3Agent(BaseAgent):
@@ -33,12 +92,17 @@ class SB3Agent(BaseAgent):
     Args:
         model: a trained SB3 (or sb3-contrib) model.
         masked: pass ``action_masks`` to ``predict`` (MaskablePPO).
+        env_kwargs: the env settings the model reads (e.g. ``{"observation": "features"}``):
+            evaluate it in an env made with them.
     """
 
-    def __init__(self, model: Any, masked: bool = False) -> None:
+    def __init__(
+        self, model: Any, masked: bool = False, env_kwargs: Mapping[str, Any] | None = None
+    ) -> None:
         self.model, self.masked = model, masked
+        self.env_kwargs = dict(env_kwargs or {})
 
-    def act(self, observation: dict[str, Any], info: dict[str, Any], mask: np.ndarray) -> int:
+    def act(self, observation: Any, info: dict[str, Any], mask: np.ndarray) -> int:
         """The model's deterministic action (the first valid one if it picks an invalid one)."""
         if self.masked:
             action, _ = self.model.predict(observation, deterministic=True, action_masks=mask)
@@ -58,13 +122,15 @@ def train_sb3(
     peft: str = "lora",
     **env_kwargs: Any,
 ) -> SB3Agent:
-    """Train an SB3 algorithm on ``env_id``'s training split for ``seconds`` (or steps).
+    """Train an SB3 agent (a name of :data:`RECIPES`, or ``sb3-ppo-lora``) on ``env_id``.
 
-    ``sb3-ppo-lora`` is SB3's PPO on :func:`transformer_extractor` features (``backbone``
-    with ``peft``), for TextNER-v0.
+    It trains on the training split for ``seconds`` or ``max_steps`` env steps, whichever
+    ends first (``max_steps`` defaults to the recipe's). ``env_kwargs`` (e.g. ``dataset``)
+    go to ``gym.make`` after the recipe's own. ``sb3-ppo-lora`` is SB3's PPO on
+    :func:`transformer_extractor` features (``backbone`` with ``peft``), for TextNER-v0.
 
     Raises:
-        ValueError: an unknown algorithm, or sb3-contrib missing for MaskablePPO.
+        InputError: an unknown algorithm, or sb3-contrib missing for MaskablePPO.
     """
 
     class StopAfter(BaseCallback):  # type: ignore[misc]
@@ -75,29 +141,47 @@ def train_sb3(
         def _on_step(self) -> bool:
             return time.perf_counter() < self.deadline
 
-    env = gym.make(env_id, split="train", **env_kwargs)
-    if algorithm == "sb3-maskable-ppo":
+    if algorithm == "sb3-ppo-lora":
+        env = gym.make(env_id, split="train", **env_kwargs)
+        if not hasattr(env.unwrapped, "tag_names"):
+            raise InputError(f"sb3-ppo-lora reads tagging observations (TextNER-v0), not {env_id}")
+        kwargs = transformer_extractor(env, backbone=backbone, peft=peft)
+        model: Any = PPO(
+            "MultiInputPolicy", env, policy_kwargs=kwargs, n_steps=256, seed=seed, verbose=0
+        )
+        model.learn(total_timesteps=max_steps or LORA_STEPS, callback=StopAfter())
+        return SB3Agent(model)
+    if algorithm not in RECIPES:
+        raise InputError(f"unknown SB3 algorithm {algorithm!r}; use one of {ALGORITHMS}")
+    recipe = RECIPES[algorithm]
+    settings = {**OBSERVATION, **recipe.training_env.get(env_id, {}), **env_kwargs}
+    envs = make_vec_env(
+        lambda: gym.make(env_id, split="train", **settings), n_envs=recipe.n_envs, seed=seed
+    )
+    model = _algorithm_class(recipe.algorithm)(
+        "MlpPolicy", envs, seed=seed, verbose=0, **recipe.hyperparameters
+    )
+    model.learn(total_timesteps=max_steps or recipe.steps, callback=StopAfter())
+    played = {k: v for k, v in settings.items() if k not in TRAINING_ONLY}
+    return SB3Agent(model, masked=recipe.masked, env_kwargs=played)
+
+
+TRAINING_ONLY = ("reward", "split", "dataset")
+"""Env settings for training only: the model is evaluated without them (the rest, e.g. the
+observation, ``mode`` or ``max_length``, shape what it reads and stay)."""
+
+
+def _algorithm_class(name: str) -> Any:
+    """The SB3 or sb3-contrib class called ``name``."""
+    if name == "MaskablePPO":
         try:
             from sb3_contrib import MaskablePPO
         except ImportError:
             raise InputError(
                 "sb3-maskable-ppo needs sb3-contrib: pip install sb3-contrib"
             ) from None
-        model: Any = MaskablePPO("MultiInputPolicy", env, seed=seed, verbose=0)
-    elif algorithm == "sb3-ppo-lora":
-        if not hasattr(env.unwrapped, "tag_names"):
-            raise InputError(f"sb3-ppo-lora reads tagging observations (TextNER-v0), not {env_id}")
-        kwargs = transformer_extractor(env, backbone=backbone, peft=peft)
-        model = PPO(
-            "MultiInputPolicy", env, policy_kwargs=kwargs, n_steps=256, seed=seed, verbose=0
-        )
-    elif algorithm in ("sb3-ppo", "sb3-a2c"):
-        cls = PPO if algorithm == "sb3-ppo" else A2C
-        model = cls("MultiInputPolicy", env, seed=seed, verbose=0)
-    else:
-        raise InputError(f"unknown SB3 algorithm {algorithm!r}; use one of {ALGORITHMS}")
-    model.learn(total_timesteps=max_steps or 10**12, callback=StopAfter())
-    return SB3Agent(model, masked=algorithm == "sb3-maskable-ppo")
+        return MaskablePPO
+    return {"PPO": PPO, "A2C": A2C, "DQN": DQN}[name]
 
 
 def transformer_extractor(env: gym.Env, backbone: str = "minilm", peft: str = "lora") -> Any:

@@ -23,12 +23,14 @@ from textenvs.envs.common import (
     batched_info,
     check_choice,
     check_finite,
+    check_render_mode,
     next_episode_id,
     object_column,
     put_in_column,
     record_index,
 )
 from textenvs.envs.datasets import check_max_length, resolve_split
+from textenvs.envs.features import BagFeatures, ObservationKind, check_observation
 from textenvs.errors import InputError
 
 Mode = Literal["read", "whole"]
@@ -152,8 +154,10 @@ class _ClassificationAttributes:
     read_cost: float
     label_names: tuple[str, ...]
     vocab: Vocabulary
+    observation: str
     _answer_offset: int
     _n_actions: int
+    _features: BagFeatures | None
 
 
 class TextClassificationEnv(
@@ -184,6 +188,12 @@ class TextClassificationEnv(
     | `token_ids`      | `Box(0, vocab_size-1, (L,), int64)` | ids of the words read, 0 else |
     | `attention_mask` | `MultiBinary(L)`                    | 1 for the words read so far  |
     | `position`       | `Discrete(L + 1)`                   | number of words read         |
+
+    With ``observation="features"``, for MLP agents, a ``Box(0, 1, (D + 2,), float32)``
+    instead (``D = feature_dim``): slots ``0 .. D-1`` are a hashed bag of the words read so
+    far (each word's lower case, and the bigram it ends; see :mod:`textenvs.envs.features`),
+    then the fraction of the readable words read and the number read / ``max_length``. In
+    ``mode="whole"`` the bag holds every visible word.
 
     ``L = max_length``. Word ids come from ``env.unwrapped.vocab`` (built from the training
     split; 1 = unknown word). Transformer agents read the words themselves: ``info["tokens"]``
@@ -222,8 +232,11 @@ class TextClassificationEnv(
     ```python
     gym.make("TextClassification-v0", split="train", dataset="sentiment", mode="read",
              wrong_reward=-1.0, read_cost=0.0, max_length=128, vocab=None,
-             label_names=None, render_mode=None)
+             label_names=None, render_mode=None, observation="ids", feature_dim=2048)
     ```
+
+    * ``observation``: ``"ids"`` (word ids, for transformer agents) or ``"features"`` (a
+      float vector, for MLP agents); ``feature_dim``: its hashed slots.
 
     * ``dataset``: ``"sentiment"`` (default: negative/positive reviews), ``"topic"`` (world,
       sports, business, science news), a mapping from split name to
@@ -237,8 +250,8 @@ class TextClassificationEnv(
 
     ## Version History
 
-    * v0: Initial version. Infos hold only the words read so far (until textenvs 0.2 the
-      whole text came at reset before).
+    * v0: Initial version. In textenvs 0.2: infos hold only the words read so far (the
+      whole text came at reset before); ``observation="features"`` added.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4, "live_info_keys": ("tokens",)}
@@ -254,6 +267,8 @@ class TextClassificationEnv(
         vocab: Vocabulary | None = None,
         label_names: Sequence[str] | None = None,
         render_mode: str | None = None,
+        observation: ObservationKind = "ids",
+        feature_dim: int = 2048,
     ) -> None:
         _setup(
             self,
@@ -266,10 +281,11 @@ class TextClassificationEnv(
             vocab,
             label_names,
             render_mode,
+            observation,
+            feature_dim,
         )
         self.action_space = spaces.Discrete(self._n_actions)
-        # gymnasium types spaces.Dict as a Space of dicts of spaces, not of observations.
-        self.observation_space = self.corpus.observation_space()  # type: ignore[assignment]
+        self.observation_space = _observation_space(self)
         self._index = -1
         self._read = 0
         self._done = True
@@ -333,7 +349,9 @@ class TextClassificationEnv(
     def _words_read(self) -> list[str]:
         return list(self.corpus.tokens[self._index][: self._read])
 
-    def _observation(self) -> dict[str, np.ndarray]:
+    def _observation(self) -> Any:
+        if self._features is not None:
+            return self._features.single(self._index, self._read, self.max_length)
         mask = self._positions < self._read
         return {
             "token_ids": np.where(mask, self.corpus.token_ids[self._index], PAD_ID),
@@ -381,6 +399,8 @@ class TextClassificationVectorEnv(_ClassificationAttributes, TextVectorEnv):
         vocab: Vocabulary | None = None,
         label_names: Sequence[str] | None = None,
         render_mode: str | None = None,
+        observation: ObservationKind = "ids",
+        feature_dim: int = 2048,
     ) -> None:
         _setup(
             self,
@@ -393,10 +413,10 @@ class TextClassificationVectorEnv(_ClassificationAttributes, TextVectorEnv):
             vocab,
             label_names,
             render_mode,
+            observation,
+            feature_dim,
         )
-        self._init_batch(
-            num_envs, spaces.Discrete(self._n_actions), self.corpus.observation_space()
-        )
+        self._init_batch(num_envs, spaces.Discrete(self._n_actions), _observation_space(self))
         self._index = np.full(num_envs, -1, dtype=np.int64)
         self._read = np.zeros(num_envs, dtype=np.int64)
         self._visible = np.zeros(num_envs, dtype=np.int64)
@@ -482,7 +502,9 @@ class TextClassificationVectorEnv(_ClassificationAttributes, TextVectorEnv):
             fraction_read=fraction_read,
         )
 
-    def _observations(self) -> dict[str, np.ndarray]:
+    def _observations(self) -> Any:
+        if self._features is not None:
+            return self._features.batch(self._index, self._read, self.max_length)
         mask = self._positions[None, :] < self._read[:, None]
         return {
             "token_ids": np.where(mask, self.corpus.token_ids[self._index], PAD_ID),
@@ -502,10 +524,13 @@ def _setup(
     vocab: Vocabulary | None,
     label_names: Sequence[str] | None,
     render_mode: str | None,
+    observation: str,
+    feature_dim: int,
 ) -> None:
     """Check the arguments both envs share and set the attributes they share."""
     check_choice("mode", mode, MODES)
-    check_choice("render_mode", render_mode, (None, *env.metadata["render_modes"]))
+    check_observation(observation, feature_dim)
+    check_render_mode(env, render_mode)
     env.wrong_reward = check_finite("wrong_reward", wrong_reward)
     env.read_cost = check_finite("read_cost", read_cost, minimum=0.0)
     env.corpus = TextCorpus.build(
@@ -516,3 +541,12 @@ def _setup(
     env.vocab = env.corpus.vocab
     env._answer_offset = 1 if mode == "read" else 0
     env._n_actions = len(env.label_names) + env._answer_offset
+    env.observation = observation
+    env._features = None
+    if observation == "features":
+        env._features = BagFeatures(env.corpus.tokens, env.corpus.visible, feature_dim)
+
+
+def _observation_space(env: TextClassificationEnv | TextClassificationVectorEnv) -> spaces.Space:
+    """One episode's observation space: the ids ``Dict``, or the feature ``Box``."""
+    return env._features.space if env._features is not None else env.corpus.observation_space()

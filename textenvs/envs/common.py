@@ -27,6 +27,24 @@ def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
         raise InputError(f"unknown {name} {value!r}; expected one of {list(choices)}")
 
 
+class RenderModeError(InputError, TypeError):
+    """A ``render_mode`` the env does not have.
+
+    Also a ``TypeError``, as an unexpected keyword argument is: Stable-Baselines3's
+    ``make_vec_env`` asks for ``render_mode="rgb_array"`` first and, on a ``TypeError``,
+    makes the env without it.
+    """
+
+
+def check_render_mode(env: Any, render_mode: str | None) -> None:
+    """Raise :class:`RenderModeError` unless ``render_mode`` is None or in the env's metadata."""
+    modes = env.metadata["render_modes"]
+    if render_mode is not None and render_mode not in modes:
+        raise RenderModeError(
+            f"unknown render_mode {render_mode!r}; expected one of {[None, *modes]}"
+        )
+
+
 def check_finite(name: str, value: Any, *, minimum: float | None = None) -> float:
     """``value`` as a float if it is a finite number (at least ``minimum``), else a ValueError."""
     try:

@@ -21,12 +21,13 @@ from textenvs.envs.common import (
     action_id,
     action_ids,
     batched_info,
-    check_choice,
+    check_render_mode,
     next_episode_id,
     object_column,
     record_index,
 )
 from textenvs.envs.datasets import check_max_length, resolve_split
+from textenvs.envs.features import ExtractiveFeatures, ObservationKind, check_observation
 from textenvs.rewards import RewardFn, call_reward, make_reward
 
 SKIP, INCLUDE = 0, 1
@@ -130,6 +131,8 @@ class _ExtractiveAttributes:
     max_sentences: int
     max_sentence_words: int
     vocab: Vocabulary
+    observation: str
+    _features: ExtractiveFeatures | None
 
 
 class TextExtractiveSummarizationEnv(
@@ -158,6 +161,15 @@ class TextExtractiveSummarizationEnv(
     | `sentence_mask` | `MultiBinary(N)`                        | 1 for the document's sentences |
     | `selected`      | `MultiBinary(N)`                        | 1 for the sentences included  |
     | `position`      | `Discrete(N + 1)`                       | index of the current sentence |
+
+    With ``observation="features"``, for MLP agents, a ``Box(0, 1, (D + 9,), float32)``
+    instead (``D = feature_dim``): slots ``0 .. D-1`` are a hashed bag of the current
+    sentence's words and bigrams (see :mod:`textenvs.envs.features`), then nine facts:
+    position / ``N``, first sentence?, words / ``W``, its overlap with the rest of the
+    document, its largest and mean overlap with a selected sentence, the fraction of the
+    sentences selected, the share of the word budget left (1.0 without ``max_words``) and
+    the sentences left / ``N``. An overlap is the share of the current sentence's content
+    words (lower case, alphanumeric, not function words) found in the other text.
 
     ``N = max_sentences``, ``W = max_sentence_words``: sentence ``i`` fills
     ``word_ids[i*W : (i+1)*W]`` (longer sentences are cut in the observation, never in the
@@ -191,8 +203,11 @@ class TextExtractiveSummarizationEnv(
     ```python
     gym.make("TextExtractiveSummarization-v0", split="train", dataset="summarization",
              reward="rouge1", max_words=None, max_sentences=16, max_sentence_words=48,
-             vocab=None, render_mode=None)
+             vocab=None, render_mode=None, observation="ids", feature_dim=2048)
     ```
+
+    ``observation``: ``"ids"`` (word ids) or ``"features"`` (a float vector, for MLP
+    agents); ``feature_dim``: its hashed slots.
 
     ## Vectorized environment
 
@@ -202,7 +217,7 @@ class TextExtractiveSummarizationEnv(
 
     ## Version History
 
-    * v0: Initial version.
+    * v0: Initial version; ``observation="features"`` added in textenvs 0.2.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -217,6 +232,8 @@ class TextExtractiveSummarizationEnv(
         max_sentence_words: int = 48,
         vocab: Vocabulary | None = None,
         render_mode: str | None = None,
+        observation: ObservationKind = "ids",
+        feature_dim: int = 2048,
     ) -> None:
         _setup(
             self,
@@ -228,10 +245,11 @@ class TextExtractiveSummarizationEnv(
             max_sentence_words,
             vocab,
             render_mode,
+            observation,
+            feature_dim,
         )
         self.action_space = spaces.Discrete(2)
-        # gymnasium types spaces.Dict as a Space of dicts of spaces, not of observations.
-        self.observation_space = self.corpus.observation_space()  # type: ignore[assignment]
+        self.observation_space = _observation_space(self)
         self._index = -1
         self._position = 0
         self._selected = np.zeros(max_sentences, dtype=np.int8)
@@ -299,7 +317,10 @@ class TextExtractiveSummarizationEnv(
             lines.append(f"{mark if i < self._position else ' . '} {sentence}")
         return "\n".join(lines) + "\n"
 
-    def _observation(self) -> dict[str, np.ndarray]:
+    def _observation(self) -> Any:
+        if self._features is not None:
+            left = _budget_left(self.max_words, self._words)
+            return self._features.single(self._index, self._position, self._selected, left)
         n_sentences = self.corpus.n_sentences[self._index]
         return {
             "word_ids": self.corpus.word_ids[self._index].copy(),
@@ -333,6 +354,8 @@ class TextExtractiveSummarizationVectorEnv(_ExtractiveAttributes, TextVectorEnv)
         max_sentence_words: int = 48,
         vocab: Vocabulary | None = None,
         render_mode: str | None = None,
+        observation: ObservationKind = "ids",
+        feature_dim: int = 2048,
     ) -> None:
         _setup(
             self,
@@ -344,8 +367,10 @@ class TextExtractiveSummarizationVectorEnv(_ExtractiveAttributes, TextVectorEnv)
             max_sentence_words,
             vocab,
             render_mode,
+            observation,
+            feature_dim,
         )
-        self._init_batch(num_envs, spaces.Discrete(2), self.corpus.observation_space())
+        self._init_batch(num_envs, spaces.Discrete(2), _observation_space(self))
         self._index = np.full(num_envs, -1, dtype=np.int64)
         self._position = np.zeros(num_envs, dtype=np.int64)
         self._words = np.zeros(num_envs, dtype=np.int64)
@@ -433,7 +458,10 @@ class TextExtractiveSummarizationVectorEnv(_ExtractiveAttributes, TextVectorEnv)
             index=index_info,
         )
 
-    def _observations(self) -> dict[str, np.ndarray]:
+    def _observations(self) -> Any:
+        if self._features is not None:
+            left = _budget_left(self.max_words, self._words)
+            return self._features.batch(self._index, self._position, self._selected, left)
         n_sentences = self.corpus.n_sentences[self._index]
         return {
             "word_ids": self.corpus.word_ids[self._index],
@@ -453,9 +481,12 @@ def _setup(
     max_sentence_words: int,
     vocab: Vocabulary | None,
     render_mode: str | None,
+    observation: str,
+    feature_dim: int,
 ) -> None:
     """Check the arguments both envs share and set the attributes they share."""
-    check_choice("render_mode", render_mode, (None, *env.metadata["render_modes"]))
+    check_render_mode(env, render_mode)
+    check_observation(observation, feature_dim)
     if max_words is not None:
         check_max_length(max_words, "max_words")
     env.reward_fn = make_reward(reward)
@@ -463,3 +494,28 @@ def _setup(
     env.split, env.render_mode, env.max_words = split, render_mode, max_words
     env.max_sentences, env.max_sentence_words = max_sentences, max_sentence_words
     env.vocab = env.corpus.vocab
+    env.observation = observation
+    env._features = None
+    if observation == "features":
+        corpus = env.corpus
+        env._features = ExtractiveFeatures(
+            [[word_tokenize(sentence) for sentence in doc] for doc in corpus.sentences],
+            corpus.n_sentences,
+            max_sentences,
+            max_sentence_words,
+            feature_dim,
+        )
+
+
+def _observation_space(
+    env: TextExtractiveSummarizationEnv | TextExtractiveSummarizationVectorEnv,
+) -> spaces.Space:
+    """One episode's observation space: the ids ``Dict``, or the feature ``Box``."""
+    return env._features.space if env._features is not None else env.corpus.observation_space()
+
+
+def _budget_left(max_words: int | None, words: Any) -> Any:
+    """The share of the word budget still free (1.0 without a budget), per env."""
+    if max_words is None:
+        return np.ones_like(words, dtype=np.float64) if np.ndim(words) else 1.0
+    return np.clip((max_words - np.asarray(words)) / max_words, 0.0, 1.0)

@@ -20,6 +20,7 @@ from textenvs.envs.common import (
     action_ids,
     batched_info,
     check_choice,
+    check_render_mode,
     next_episode_id,
     object_column,
     record_index,
@@ -438,7 +439,7 @@ def _setup(
     render_mode: str | None,
 ) -> None:
     """Check the arguments both envs share and set the attributes they share."""
-    check_choice("render_mode", render_mode, (None, *env.metadata["render_modes"]))
+    check_render_mode(env, render_mode)
     check_choice("dense", dense, (False, True))
     env.reward_fn = make_reward(reward)
     env.corpus = PromptCorpus.build(dataset, split, tokenizer, max_source_length, max_new_tokens)

@@ -16,9 +16,11 @@ from textenvs.envs.common import (
     action_ids,
     batched_info,
     check_choice,
+    check_render_mode,
     next_episode_id,
     record_index,
 )
+from textenvs.envs.features import ObservationKind, TaggingFeatures, check_observation
 from textenvs.envs.tagging import DatasetArg, IOBTables, TaggingCorpus
 from textenvs.metrics.spans import SpanCounts, count_spans
 
@@ -35,7 +37,9 @@ class _NERAttributes:
     tag_names: tuple[str, ...]
     vocab: Vocabulary
     max_length: int
+    observation: str
     _tables: IOBTables
+    _features: TaggingFeatures | None
 
 
 class TextNEREnv(_NERAttributes, gym.Env[dict[str, np.ndarray], int | np.int64]):
@@ -67,6 +71,22 @@ class TextNEREnv(_NERAttributes, gym.Env[dict[str, np.ndarray], int | np.int64])
     | `attention_mask` | `MultiBinary(L)`                 | 1 for the sentence's words            |
     | `position`       | `Discrete(L + 1)`                | index of the word to tag next         |
     | `tags`           | `Box(-1, n_tags-1, (L,), int64)` | tags chosen so far, -1 where none yet |
+
+    With ``observation="features"``, for MLP agents (SB3's ``MlpPolicy``, CleanRL's PPO),
+    a ``Box(0, 1, (D + 2 * (n_tags + 1) + 3,), float32)`` instead, ``D = feature_dim``:
+
+    | slots               | meaning                                                       |
+    |---------------------|---------------------------------------------------------------|
+    | `0 .. D-1`          | hashed features of the current word and two words each side   |
+    | `D .. D+n_tags`     | the previous word's chosen tag, one-hot (slot `D`: none yet)   |
+    | next `n_tags + 1`   | the tag two words back, one-hot (first slot: none yet)          |
+    | last 3              | position / `max_length`, last word?, position / sentence length |
+
+    The current word: its form, lower case, shape (``Xx``, ``d``, ...), 2- and 3-letter
+    prefixes and suffixes, shape with whether it opens the sentence; the words one away:
+    lower case and shape; two away: lower case (see :mod:`textenvs.envs.features`: each
+    feature string sets slot ``crc32(string) % D``, the same in every process). After the
+    last word the hashed slots are 0.
 
     Word ids come from ``env.unwrapped.vocab``, built from the training split
     (case-sensitive). Transformer agents tokenize the raw words from ``info["words"]``.
@@ -117,7 +137,8 @@ class TextNEREnv(_NERAttributes, gym.Env[dict[str, np.ndarray], int | np.int64])
 
     ```python
     gym.make("TextNER-v0", split="train", reward="delta_f1", max_length=64,
-             dataset=None, vocab=None, tag_names=None, render_mode=None)
+             dataset=None, vocab=None, tag_names=None, render_mode=None,
+             observation="ids", feature_dim=2048)
     ```
 
     * ``split``: ``"train"``, ``"validation"`` or ``"test"``.
@@ -128,6 +149,8 @@ class TextNEREnv(_NERAttributes, gym.Env[dict[str, np.ndarray], int | np.int64])
       sequence of records.
     * ``vocab``, ``tag_names``: reuse another env's vocabulary / tag order.
     * ``render_mode``: ``"ansi"`` renders words with their gold and chosen tags.
+    * ``observation``: ``"ids"`` (word ids, for transformer agents) or ``"features"``
+      (a float vector, for MLP agents); ``feature_dim``: its hashed slots (default 2048).
 
     ## Vectorized environment
 
@@ -137,7 +160,7 @@ class TextNEREnv(_NERAttributes, gym.Env[dict[str, np.ndarray], int | np.int64])
 
     ## Version History
 
-    * v0: Initial version.
+    * v0: Initial version; ``observation="features"`` added in textenvs 0.2.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -151,11 +174,23 @@ class TextNEREnv(_NERAttributes, gym.Env[dict[str, np.ndarray], int | np.int64])
         vocab: Vocabulary | None = None,
         tag_names: list[str] | tuple[str, ...] | None = None,
         render_mode: str | None = None,
+        observation: ObservationKind = "ids",
+        feature_dim: int = 2048,
     ) -> None:
-        _setup(self, split, reward, max_length, dataset, vocab, tag_names, render_mode)
+        _setup(
+            self,
+            split,
+            reward,
+            max_length,
+            dataset,
+            vocab,
+            tag_names,
+            render_mode,
+            observation,
+            feature_dim,
+        )
         self.action_space = spaces.Discrete(len(self.tag_names))
-        # gymnasium types spaces.Dict as a Space of dicts of spaces, not of observations.
-        self.observation_space = self.corpus.observation_space()  # type: ignore[assignment]
+        self.observation_space = _observation_space(self)
         self._index = -1
         self._steps = 0
         self._position = 0
@@ -237,7 +272,9 @@ class TextNEREnv(_NERAttributes, gym.Env[dict[str, np.ndarray], int | np.int64])
             [self.tag_names[t] for t in self._pred[: self._position]],
         )
 
-    def _observation(self) -> dict[str, np.ndarray]:
+    def _observation(self) -> Any:
+        if self._features is not None:
+            return self._features.single(self._index, self._position, self._pred, self.max_length)
         return {
             "word_ids": self._word_ids.copy(),
             "attention_mask": self._mask.copy(),
@@ -292,11 +329,22 @@ class TextNERVectorEnv(_NERAttributes, TextVectorEnv):
         vocab: Vocabulary | None = None,
         tag_names: list[str] | tuple[str, ...] | None = None,
         render_mode: str | None = None,
+        observation: ObservationKind = "ids",
+        feature_dim: int = 2048,
     ) -> None:
-        _setup(self, split, reward, max_length, dataset, vocab, tag_names, render_mode)
-        self._init_batch(
-            num_envs, spaces.Discrete(len(self.tag_names)), self.corpus.observation_space()
+        _setup(
+            self,
+            split,
+            reward,
+            max_length,
+            dataset,
+            vocab,
+            tag_names,
+            render_mode,
+            observation,
+            feature_dim,
         )
+        self._init_batch(num_envs, spaces.Discrete(len(self.tag_names)), _observation_space(self))
         self._tag_name_array = np.array(self.tag_names, dtype=object)
         # The corpus's per-sentence episode facts, gathered into sub-envs in one operation.
         corpus = self.corpus
@@ -435,7 +483,9 @@ class TextNERVectorEnv(_NERAttributes, TextVectorEnv):
         )
         return f1[ended]
 
-    def _observations(self) -> dict[str, np.ndarray]:
+    def _observations(self) -> Any:
+        if self._features is not None:
+            return self._features.batch(self._index, self._position, self._pred, self.max_length)
         return {
             "word_ids": self.corpus.word_ids[self._index],
             "attention_mask": self.corpus.attention_mask[self._index],
@@ -481,10 +531,13 @@ def _setup(
     vocab: Vocabulary | None,
     tag_names: list[str] | tuple[str, ...] | None,
     render_mode: str | None,
+    observation: str,
+    feature_dim: int,
 ) -> None:
     """Check the arguments both envs share and set the attributes they share."""
     check_choice("reward", reward, REWARD_MODES)
-    check_choice("render_mode", render_mode, (None, *env.metadata["render_modes"]))
+    check_observation(observation, feature_dim)
+    check_render_mode(env, render_mode)
     env.corpus = TaggingCorpus.build(
         dataset, split, vocab=vocab, tag_names=tag_names, max_length=max_length
     )
@@ -495,3 +548,15 @@ def _setup(
     env.vocab = env.corpus.vocab
     env.max_length = max_length
     env._tables = env.corpus.tables
+    env.observation = observation
+    env._features = None
+    if observation == "features":
+        corpus = env.corpus
+        env._features = TaggingFeatures(
+            [s.words for s in corpus.sentences], corpus.steps, len(env.tag_names), feature_dim
+        )
+
+
+def _observation_space(env: TextNEREnv | TextNERVectorEnv) -> spaces.Space:
+    """One episode's observation space: the ids ``Dict``, or the feature ``Box``."""
+    return env._features.space if env._features is not None else env.corpus.observation_space()
