@@ -24,11 +24,17 @@ import numpy as np
 
 import textenvs
 
+FEATURES = {"observation": "features"}
 VARIANTS: dict[str, list[dict]] = {
-    "TextNER-v0": [{"reward": "delta_f1"}, {"reward": "f1"}, {"reward": "token"}],
-    "TextClassification-v0": [{"mode": "read"}, {"mode": "whole"}],
+    "TextNER-v0": [
+        {"reward": "delta_f1"},
+        {"reward": "f1"},
+        {"reward": "token"},
+        {"reward": "delta_f1", **FEATURES},
+    ],
+    "TextClassification-v0": [{"mode": "read"}, {"mode": "whole"}, {"mode": "read", **FEATURES}],
     "TextSummarization-v0": [{"reward": "rouge1"}, {"reward": "rouge1", "dense": True}],
-    "TextExtractiveSummarization-v0": [{"reward": "rouge1"}],
+    "TextExtractiveSummarization-v0": [{"reward": "rouge1"}, {"reward": "rouge1", **FEATURES}],
 }
 """The configurations timed per env id."""
 
