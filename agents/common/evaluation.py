@@ -57,19 +57,18 @@ def evaluate(
         finals, returns = _play_batched(agent, envs, total)
         return _scores(env, finals, returns)
     finals, returns = [], []
+    live = env.metadata.get("live_info_keys", ())  # keys each step gives again (words read)
     for index in range(total):
         observation, episode_info = env.reset(options={"index": index})
-        live = env.metadata.get("live_info_keys", ())
-        total, done = 0.0, False
+        episode_return, done = 0.0, False
         while not done:
             action = agent.act(observation, episode_info, _mask(env))
             observation, reward, terminated, truncated, info = env.step(action)
-            total += reward
+            episode_return += reward
             done = terminated or truncated
-            # the env gives its live keys again each step (e.g. the words read so far)
             episode_info = {**episode_info, **{k: info[k] for k in live if k in info}}
         finals.append(info)
-        returns.append(total)
+        returns.append(episode_return)
     return _scores(env, finals, returns)
 
 
