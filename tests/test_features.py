@@ -158,3 +158,32 @@ def test_import_textenvs_does_not_import_torch() -> None:
         "assert 'torch' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("env_id", "kwargs"),
+    [
+        ("TextNER-v0", {}),
+        ("TextClassification-v0", {}),
+        ("TextExtractiveSummarization-v0", {"max_words": 40}),
+        ("TextExtractiveSummarization-v0", {"max_sentences": 4}),
+    ],
+)
+def test_the_single_env_observes_what_the_vector_env_does(env_id: str, kwargs: dict) -> None:
+    """The single env's own fast path gives the batched code's observation at every step."""
+    settings = {"observation": "features", "feature_dim": 256, **kwargs}
+    single = gym.make(env_id, **settings)
+    vector = gym.make_vec(env_id, num_envs=1, vectorization_mode="vector_entry_point", **settings)
+    rng = np.random.default_rng(0)
+    for episode in range(20):
+        observation, _ = single.reset(seed=episode)
+        batch, _ = vector.reset(seed=episode)
+        done, steps = False, 0
+        while not done:
+            np.testing.assert_array_equal(observation, batch[0], err_msg=f"step {steps}")
+            mask = single.unwrapped.action_masks()
+            action = int(rng.choice(np.flatnonzero(mask)))
+            observation, _, terminated, truncated, _ = single.step(action)
+            batch, *_ = vector.step(np.array([action]))
+            done, steps = terminated or truncated, steps + 1
+        assert steps > 0

@@ -346,7 +346,28 @@ class ExtractiveFeatures:
     def single(
         self, index: int, position: int, selected: np.ndarray, budget_left: float
     ) -> np.ndarray:
-        """One document's observation: :meth:`batch` on a batch of one."""
-        return self.batch(
-            np.array([index]), np.array([position]), selected[None, :], np.array([budget_left])
-        )[0]
+        """One document's observation (as :meth:`batch`, without the batch overhead)."""
+        out = np.zeros(self.size, dtype=np.float32)
+        total = int(self.n_sentences[index])
+        current = min(position, self.max_sentences - 1)
+        offered = position < total
+        count = 0
+        if offered:
+            record = int(self.first_sentence[index]) + current
+            count = int(self.lengths[record])
+            out[self.table.first_words(record, min(count, self.max_sentence_words))] = 1.0
+        chosen = np.flatnonzero(selected[: self.max_sentences])
+        overlaps = self.overlap[index, current, chosen]
+        facts = out[self.dim :]
+        facts[0] = position / self.max_sentences
+        facts[1] = position == 0
+        facts[2] = count / self.max_sentence_words
+        if offered:
+            facts[3] = self.centrality[index, current]
+            if len(chosen):
+                facts[4] = overlaps.max()
+                facts[5] = overlaps.sum() / len(chosen)
+        facts[6] = len(chosen) / max(total, 1)
+        facts[7] = budget_left
+        facts[8] = (total - position) / self.max_sentences
+        return out
