@@ -29,6 +29,7 @@ from transformers.generation.logits_process import (
 from agents.common.vector import episode_id
 from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
+from agents.policies.kv_batch import BatchedContexts
 from agents.policies.peft_methods import PeftSpec, adapters_disabled
 from textenvs.errors import InputError
 
@@ -48,7 +49,10 @@ class GenerativePolicy(PeftPolicy):
         seed: seed of the sampling generator.
     """
 
-    acting_caches = ("_episodes",)  # per-episode KV caches / states, by sub-env slot
+    acting_caches = ("_batch",)  # the batched KV cache of the episodes in flight, by slot
+    score_tokens = 4096
+    """Most tokens (prompt + completion, padded) in one batched forward pass of
+    :meth:`evaluate_actions`: larger is faster, smaller holds less activation memory."""
 
     def __init__(
         self,
@@ -76,7 +80,7 @@ class GenerativePolicy(PeftPolicy):
         self.value_head = nn.Linear(backbone.hidden_size, 1)
         self.generator = torch.Generator().manual_seed(seed)
         self.forward_calls = 0
-        self._episodes: dict[int, dict[str, Any]] = {}
+        self._batch: dict[str, Any] = {}
 
     def policy_arguments(self) -> dict[str, Any]:
         """The arguments that rebuild this policy (see :meth:`PeftPolicy.save`)."""
@@ -118,19 +122,57 @@ class GenerativePolicy(PeftPolicy):
 
         The logits are the model's raw ones: temperature, top-k and top-p shape only
         :meth:`sample` (acting and :meth:`predict`), so a learner's distribution is the one
-        :meth:`evaluate_actions` scores. Episode ``i`` is identified by its reset ``info``
-        object; each call feeds it only the tokens its KV cache lacks.
+        :meth:`evaluate_actions` scores. Episode ``i`` is identified by its reset ``info``'s
+        ``episode_id``; each call feeds it only the tokens its KV cache lacks, all episodes
+        in one forward pass (:class:`agents.policies.kv_batch.BatchedContexts`; with prompt
+        or prefix tuning, one pass per episode).
         """
         self._check_vocabulary(masks)
-        logits, states = [], []
-        for slot, (observation, info) in enumerate(zip(observations, infos)):
-            slot_logits, state = self._next_outputs(slot, info, _generated(observation))
-            logits.append(slot_logits)
-            states.append(state)
-        stacked = torch.stack(logits)
+        stacked, states = self._next_outputs([_generated(o) for o in observations], infos)
         valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=stacked.device)
-        values = self.value_head(torch.stack(states)).squeeze(-1)
+        values = self.value_head(states).squeeze(-1)
         return stacked.masked_fill(~valid, float("-inf")), values
+
+    def _next_outputs(
+        self, generated: list[list[int]], infos: list[dict[str, Any]]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Next-token logits and last hidden states of each slot's episode.
+
+        Prompt and prefix tuning put virtual tokens before the context on every forward
+        pass, which a KV cache cannot continue: they read each whole context again (one
+        batched pass, no cache). The other methods continue the batched cache.
+        """
+        if self.peft_spec.method in ("prompt_tuning", "prefix_tuning"):
+            sequences = [self.prompt_ids(i["prompt"]) + g for i, g in zip(infos, generated)]
+            return self._score_positions(sequences, [[len(s) - 1] for s in sequences])
+        return self._batched_outputs(generated, infos)
+
+    def _batched_outputs(
+        self, generated_ids: list[list[int]], infos: list[dict[str, Any]]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Next-token logits and last states of every slot's episode, in one batched pass."""
+        rows = len(infos)
+        contexts = self._batch.get("contexts")
+        if contexts is None or contexts.rows != rows:
+            pad = self.tokenizer.pad_token_id
+            contexts = BatchedContexts(rows, 0 if pad is None else pad, self.device)
+            self._batch = {"contexts": contexts, "episodes": [None] * rows, "seen": [0] * rows}
+        episodes, seen = self._batch["episodes"], self._batch["seen"]
+        tokens, restart = [], []
+        for slot, (generated, info) in enumerate(zip(generated_ids, infos)):
+            if episodes[slot] != episode_id(info):  # a new episode: read its prompt
+                episodes[slot] = episode_id(info)
+                tokens.append(self.prompt_ids(info["prompt"]) + generated)
+                restart.append(True)
+            else:
+                tokens.append(generated[seen[slot] :])
+                restart.append(False)
+            seen[slot] = len(generated)
+        calls = contexts.forward_calls
+        contexts.feed(self.transformer, tokens, restart)
+        self.forward_calls += contexts.forward_calls - calls
+        assert contexts.logits is not None and contexts.states is not None
+        return contexts.logits, contexts.states
 
     def _check_vocabulary(self, masks: np.ndarray) -> None:
         if masks.shape[-1] != len(self.tokenizer):
@@ -138,34 +180,6 @@ class GenerativePolicy(PeftPolicy):
                 f"the env has {masks.shape[-1]} actions but this policy's tokenizer has "
                 f"{len(self.tokenizer)} tokens: make the env with tokenizer=policy.tokenizer"
             )
-
-    def _next_logits(self, slot: int, info: dict[str, Any], generated: list[int]) -> torch.Tensor:
-        """Next-token logits of the episode in ``slot``, feeding only what the cache lacks."""
-        return self._next_outputs(slot, info, generated)[0]
-
-    def _next_outputs(
-        self, slot: int, info: dict[str, Any], generated: list[int]
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Next-token logits and last hidden state of the episode in ``slot``."""
-        episode = self._episodes.get(slot)
-        if episode is None or episode["episode"] != episode_id(info):  # new: read its prompt
-            episode = {"episode": episode_id(info), "seen": 0, "cache": None}
-            self._episodes[slot] = episode
-            new = self.prompt_ids(info["prompt"]) + list(generated)
-        else:
-            new = list(generated[episode["seen"] :])
-        episode["seen"] = len(generated)
-        if new:
-            self.forward_calls += 1
-            output = self.transformer(
-                input_ids=torch.tensor([new], device=self.device),
-                past_key_values=episode["cache"],
-                use_cache=True,
-                output_hidden_states=True,
-            )
-            episode["cache"], episode["logits"] = output.past_key_values, output.logits[0, -1]
-            episode["state"] = output.hidden_states[-1][0, -1]
-        return episode["logits"], episode["state"]
 
     def sample(self, logits: torch.Tensor) -> int:
         """One token from logits, with this policy's temperature, top-k and top-p."""
@@ -260,31 +274,65 @@ class GenerativePolicy(PeftPolicy):
             elif len(generated) > len(completions[row]):
                 completions[row] = generated
             samples[row].append((sample, len(generated)))
-        logits, states, order = [], [], []
-        for prompt, written, episode in zip(prompts, completions, samples):
-            context = self.prompt_ids(prompt)
-            sequence = context + written
-            self.forward_calls += 1
-            output = self.transformer(
-                input_ids=torch.tensor([sequence], device=self.device), output_hidden_states=True
-            )
-            # The token after ``n`` written ones is predicted at position len(context) + n - 1
-            # of the sequence (prompt-tuning virtual tokens come before it).
-            positions = torch.tensor([len(context) + n - 1 for _, n in episode], device=self.device)
-            logits.append(output.logits[0, -len(sequence) :][positions])
-            states.append(output.hidden_states[-1][0, -len(sequence) :][positions])
-            order.extend(sample for sample, _ in episode)
+        sequences = [self.prompt_ids(p) + w for p, w in zip(prompts, completions)]
+        # The token after ``n`` written ones is predicted at position len(context) + n - 1.
+        wanted = [
+            [len(sequence) - len(written) + n - 1 for _, n in episode]
+            for sequence, written, episode in zip(sequences, completions, samples)
+        ]
+        logits, states = self._score_positions(sequences, wanted)
+        order = [sample for episode in samples for sample, _ in episode]
         inverse = torch.empty(len(order), dtype=torch.long)
         inverse[torch.tensor(order)] = torch.arange(len(order))
         inverse = inverse.to(self.device)
-        step_logits = torch.cat(logits)[inverse]
-        values = self.value_head(torch.cat(states)[inverse]).squeeze(-1)
+        step_logits = logits[inverse]
+        values = self.value_head(states[inverse]).squeeze(-1)
         valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=step_logits.device)
         distribution = torch.distributions.Categorical(
             logits=step_logits.masked_fill(~valid, float("-inf")).float()
         )
         actions = actions.to(step_logits.device)
         return distribution.log_prob(actions), distribution.entropy(), values
+
+    def _score_positions(
+        self, sequences: list[list[int]], wanted: list[list[int]]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits and last hidden states at positions ``wanted[i]`` of each sequence.
+
+        Right-padded batches of at most :attr:`score_tokens` tokens, one forward pass each
+        (gradients flow when enabled). Only the wanted positions go through the output
+        layer, so a batch never holds ``tokens x vocabulary`` logits. Rows come out in
+        order: every wanted position of sequence 0, then of sequence 1, ...
+        """
+        head = self.transformer.get_output_embeddings()
+        cap = getattr(self.transformer.config, "final_logit_softcapping", None)
+        logits, states = [], []
+        for chunk in _chunks([len(s) for s in sequences], self.score_tokens):
+            width = max(len(sequences[i]) for i in chunk)
+            pad = self.tokenizer.pad_token_id or 0
+            ids = torch.full((len(chunk), width), pad, dtype=torch.long)
+            attention = torch.zeros(len(chunk), width, dtype=torch.long)
+            for row, i in enumerate(chunk):
+                ids[row, : len(sequences[i])] = torch.tensor(sequences[i])
+                attention[row, : len(sequences[i])] = 1
+            self.forward_calls += 1
+            output = self.transformer(
+                input_ids=ids.to(self.device),
+                attention_mask=attention.to(self.device),
+                output_hidden_states=True,
+                logits_to_keep=1,
+            )
+            # prompt tuning puts virtual tokens first: the sequence is the last ``width``
+            hidden = output.hidden_states[-1][:, -width:]
+            rows = torch.tensor([row for row, i in enumerate(chunk) for _ in wanted[i]])
+            columns = torch.tensor([p for i in chunk for p in wanted[i]])
+            picked = hidden[rows.to(self.device), columns.to(self.device)]
+            chunk_logits = head(picked)
+            if cap:  # Gemma-2-style soft-capped logits
+                chunk_logits = cap * torch.tanh(chunk_logits / cap)
+            logits.append(chunk_logits)
+            states.append(picked)
+        return torch.cat(logits), torch.cat(states)
 
     # -- checks and deployment ---------------------------------------------------------------
 
@@ -306,18 +354,45 @@ class GenerativePolicy(PeftPolicy):
     @torch.no_grad()
     def predict(self, prompts: list[str], max_new_tokens: int = 32) -> list[str]:
         """Completions of new prompts (the deployment step), sampled as when acting."""
-        completions = []
         eos = self.tokenizer.eos_token_id
-        for prompt in prompts:
-            self._episodes.pop(-1, None)  # slot -1: one prediction at a time, no env
-            info, written = {"prompt": prompt, "episode_id": -1}, []
-            for _ in range(max_new_tokens):
-                token = self.sample(self._next_logits(-1, info, written))
-                if token == eos:
+        infos = [{"prompt": prompt, "episode_id": i} for i, prompt in enumerate(prompts)]
+        written: list[list[int]] = [[] for _ in prompts]
+        running = [True] * len(prompts)
+        in_flight = self.acting_state()  # a rollout's episodes, left as they were
+        self.load_acting_state({})
+        try:
+            for _ in range(max_new_tokens if prompts else 0):
+                logits, _ = self._next_outputs(written, infos)
+                for row in np.flatnonzero(running):
+                    token = self.sample(logits[row])
+                    if token == eos:
+                        running[row] = False
+                    else:
+                        written[row].append(token)
+                if not any(running):
                     break
-                written.append(token)
-            completions.append(self.tokenizer.decode(written, skip_special_tokens=True))
-        return completions
+        finally:
+            self.load_acting_state(in_flight)
+        return [self.tokenizer.decode(w, skip_special_tokens=True) for w in written]
+
+
+def _chunks(lengths: list[int], most_tokens: int) -> list[list[int]]:
+    """Consecutive indices grouped so that each group's padded size stays under ``most_tokens``.
+
+    A sequence longer than ``most_tokens`` gets a group of its own.
+    """
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    width = 0
+    for i, length in enumerate(lengths):
+        if current and max(width, length) * (len(current) + 1) > most_tokens:
+            chunks.append(current)
+            current, width = [], 0
+        current.append(i)
+        width = max(width, length)
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _generated(observation: dict[str, Any]) -> list[int]:

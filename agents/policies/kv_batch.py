@@ -1,0 +1,193 @@
+"""One KV cache for a batch of episodes that start and end at different steps.
+
+A vector env's sub-envs write their completions side by side, but each starts its episode
+whenever the last one ended. :class:`BatchedContexts` keeps one row per sub-env in a single
+transformers ``DynamicCache``, so that every env step is one forward pass for the whole
+batch:
+
+* a row's new tokens (a new episode's prompt, or the token its episode wrote last) are fed
+  right-aligned, after left padding, in one ``(rows, longest)`` input;
+* a row that starts a new episode hides its old context with the attention mask (a 0 over
+  every earlier column), and counts positions from 0 again (``position_ids`` are given, so
+  rotary positions do not depend on where a token sits in the cache);
+* new contexts are prefilled in a pass of their own (so that a long prompt does not pad
+  every other row's one new token to its length), each distinct prompt once: the ``k``
+  samples of one prompt in RLOO / GRPO share its prefill, copied ``k`` ways;
+* when more than half of the cache's columns are hidden, each row's visible columns are
+  gathered to the right of a narrower cache (compaction), so memory follows the live
+  contexts and not the history.
+
+Models must take ``attention_mask`` with holes and ``position_ids`` (Llama, Mistral, Qwen,
+GPT-NeoX, SmolLM2 do). Prompt-learning PEFT methods (prompt and prefix tuning) put virtual
+tokens in the cache themselves; their policies act episode by episode instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+
+class BatchedContexts:
+    """The contexts of ``rows`` episodes in one KV cache, with each row's last outputs.
+
+    Attributes:
+        logits: ``(rows, vocab)`` next-token logits after each row's last fed token.
+        states: ``(rows, hidden)`` last-layer hidden state there (for a value head).
+    """
+
+    def __init__(self, rows: int, pad_id: int, device: torch.device) -> None:
+        self.rows, self.pad_id, self.device = rows, pad_id, device
+        self.cache: Any = None
+        self.mask = torch.zeros(rows, 0, dtype=torch.long, device=device)
+        self.lengths = torch.zeros(rows, dtype=torch.long, device=device)
+        self.logits: torch.Tensor | None = None
+        self.states: torch.Tensor | None = None
+        self.forward_calls = 0
+
+    @property
+    def width(self) -> int:
+        """Columns of the cache (visible or hidden)."""
+        return int(self.mask.shape[1])
+
+    def feed(self, model: Any, tokens: list[list[int]], restart: list[bool]) -> None:
+        """Append ``tokens[r]`` to row ``r``'s context (a fresh context where ``restart[r]``).
+
+        One forward pass of ``model`` for all rows that have tokens to feed, after one
+        prefill pass when rows restart (each distinct new context prefilled once); rows with
+        nothing to feed keep their logits and states.
+        """
+        if len(tokens) != self.rows or len(restart) != self.rows:
+            raise ValueError(f"{len(tokens)} token lists for {self.rows} rows")
+        restarted = [r for r in range(self.rows) if restart[r]]
+        if restarted:
+            self.mask[restarted] = 0
+            self.lengths[restarted] = 0
+        tokens = self._prefill(model, tokens, restart)
+        longest = max((len(t) for t in tokens), default=0)
+        if longest == 0:
+            return
+        ids = torch.full((self.rows, longest), self.pad_id, dtype=torch.long)
+        new_mask = torch.zeros(self.rows, longest, dtype=torch.long)
+        positions = torch.zeros(self.rows, longest, dtype=torch.long)
+        lengths = self.lengths.cpu()
+        for row, row_tokens in enumerate(tokens):
+            if row_tokens:
+                start = longest - len(row_tokens)
+                ids[row, start:] = torch.tensor(row_tokens)
+                new_mask[row, start:] = 1
+                positions[row, start:] = lengths[row] + torch.arange(len(row_tokens))
+        self._forward(model, ids, new_mask, positions)
+
+    def _forward(
+        self, model: Any, ids: torch.Tensor, new_mask: torch.Tensor, positions: torch.Tensor
+    ) -> None:
+        """Feed ``ids`` (right-aligned per row) after the cache; keep the fed rows' outputs."""
+        device = self.device
+        new_mask, positions = new_mask.to(device), positions.to(device)
+        attention = torch.cat([self.mask, new_mask], dim=1)
+        self.forward_calls += 1
+        output = model(
+            input_ids=ids.to(device),
+            attention_mask=attention,
+            position_ids=positions,
+            past_key_values=self.cache,
+            use_cache=True,
+            output_hidden_states=True,
+            logits_to_keep=1,
+        )
+        self.cache, self.mask = output.past_key_values, attention
+        fed = new_mask[:, -1].bool()
+        logits, states = output.logits[:, -1], output.hidden_states[-1][:, -1]
+        if self.logits is None or self.states is None:
+            self.logits, self.states = logits, states
+        else:
+            self.logits = torch.where(fed[:, None], logits, self.logits)
+            self.states = torch.where(fed[:, None], states, self.states)
+        self.lengths += new_mask.sum(dim=1)
+        self._compact_if_sparse()
+
+    def _prefill(self, model: Any, tokens: list[list[int]], restart: list[bool]) -> list[list[int]]:
+        """Prefill the restarted rows' contexts but their last token; what is left to feed.
+
+        Each distinct context is run once; its cache is copied into every row that starts
+        with it (right-aligned, after the row's hidden columns), so the main pass feeds
+        those rows only their last token (which gives their logits).
+        """
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for row, row_tokens in enumerate(tokens):
+            if restart[row] and len(row_tokens) > 1:
+                groups.setdefault(tuple(row_tokens), []).append(row)
+        if not groups:
+            return tokens
+        prompts = list(groups)
+        longest = max(len(p) - 1 for p in prompts)
+        ids = torch.full((len(prompts), longest), self.pad_id, dtype=torch.long)
+        mask = torch.zeros(len(prompts), longest, dtype=torch.long)
+        positions = torch.zeros(len(prompts), longest, dtype=torch.long)
+        for i, prompt in enumerate(prompts):
+            start = longest - (len(prompt) - 1)
+            ids[i, start:] = torch.tensor(prompt[:-1])
+            mask[i, start:] = 1
+            positions[i, start:] = torch.arange(len(prompt) - 1)
+        self.forward_calls += 1
+        output = model(
+            input_ids=ids.to(self.device),
+            attention_mask=mask.to(self.device),
+            position_ids=positions.to(self.device),
+            use_cache=True,
+            logits_to_keep=1,
+        )
+        source = torch.tensor([i for i, p in enumerate(prompts) for _ in groups[p]])
+        targets = [row for p in prompts for row in groups[p]]
+        self._append_rows(output.past_key_values, mask, source, targets)
+        left = [list(t) for t in tokens]
+        for row in targets:
+            left[row] = left[row][-1:]
+        return left
+
+    def _append_rows(
+        self, prefilled: Any, mask: torch.Tensor, source: torch.Tensor, targets: list[int]
+    ) -> None:
+        """Append ``prefilled``'s rows ``source`` as new columns of rows ``targets``.
+
+        Every other row gets hidden columns; the sharing rows' lengths grow by their prompt.
+        """
+        added = mask.shape[1]
+        grown = torch.zeros(self.rows, added, dtype=torch.long, device=self.device)
+        grown[targets] = mask[source].to(self.device)
+        for layer in prefilled.layers:
+            for name in ("keys", "values"):
+                new = getattr(layer, name)
+                block = new.new_zeros(self.rows, *new.shape[1:])
+                block[targets] = new[source.to(new.device)]
+                setattr(layer, name, block)
+        if self.cache is None:
+            self.cache = prefilled
+        else:
+            for layer, new_layer in zip(self.cache.layers, prefilled.layers):
+                for name in ("keys", "values"):
+                    joined = torch.cat([getattr(layer, name), getattr(new_layer, name)], dim=2)
+                    setattr(layer, name, joined)
+        self.mask = torch.cat([self.mask, grown], dim=1)
+        self.lengths += grown.sum(dim=1)
+
+    def _compact_if_sparse(self) -> None:
+        """Gather each row's visible columns to the right of a narrower cache."""
+        visible = self.mask.sum(dim=1)
+        keep = int(visible.max()) if self.rows else 0
+        if self.width <= 2 * keep + 16:
+            return
+        # Per row: its visible columns in order, right-aligned in ``keep`` slots; rows with
+        # fewer point their first slots at column 0 and hide them.
+        ranks = self.mask * self.width + torch.arange(self.width, device=self.mask.device)
+        order = torch.argsort(ranks, dim=1)
+        columns = order[:, -keep:] if keep else order[:, :0]
+        new_mask = self.mask.gather(1, columns)
+        for layer in self.cache.layers:
+            for name in ("keys", "values"):
+                tensor = getattr(layer, name)
+                index = columns[:, None, :, None].expand(-1, tensor.shape[1], -1, tensor.shape[3])
+                setattr(layer, name, tensor.gather(2, index.to(tensor.device)))
+        self.mask = new_mask

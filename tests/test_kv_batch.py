@@ -1,0 +1,81 @@
+"""BatchedContexts: one KV cache for episodes that start and end at different steps.
+
+Every row's logits must equal a full forward pass over that row's context alone, through
+restarts, shared prompts and compaction.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import torch
+
+from agents.policies.backbones import tiny_backbone
+from agents.policies.kv_batch import BatchedContexts
+
+
+def full_logits(model: torch.nn.Module, context: list[int]) -> torch.Tensor:
+    with torch.no_grad():
+        return model(input_ids=torch.tensor([context])).logits[0, -1]
+
+
+def test_rows_restarting_at_different_steps_match_full_passes() -> None:
+    model = tiny_backbone("causal").model
+    rng = np.random.default_rng(0)
+    rows = 5
+    shared_prompt = rng.integers(5, 4000, size=9).tolist()
+    contexts: list[list[int]] = [[] for _ in range(rows)]
+    batch = BatchedContexts(rows, pad_id=0, device=torch.device("cpu"))
+    widths = []
+    for _ in range(60):
+        tokens, restart = [], []
+        for row in range(rows):
+            if not contexts[row] or rng.random() < 0.15:  # a new episode
+                if row < 3 and rng.random() < 0.5:
+                    prompt = list(shared_prompt)  # rows 0-2 often share one prompt
+                else:
+                    prompt = rng.integers(5, 4000, size=int(rng.integers(1, 30))).tolist()
+                contexts[row] = prompt
+                tokens.append(prompt)
+                restart.append(True)
+            elif rng.random() < 0.2:  # nothing new this step (a finished, waiting episode)
+                tokens.append([])
+                restart.append(False)
+            else:
+                token = int(rng.integers(5, 4000))
+                contexts[row].append(token)
+                tokens.append([token])
+                restart.append(False)
+        with torch.no_grad():
+            batch.feed(model, tokens, restart)
+        assert batch.logits is not None
+        for row in range(rows):
+            expected = full_logits(model, contexts[row])
+            torch.testing.assert_close(batch.logits[row], expected, atol=1e-5, rtol=1e-4)
+        # compaction keeps the cache within twice the longest live context
+        assert batch.width <= 2 * max(len(c) for c in contexts) + 16
+        widths.append(batch.width)
+    assert any(later < earlier for earlier, later in itertools.pairwise(widths))  # it compacted
+
+
+def test_identical_new_prompts_are_prefilled_once() -> None:
+    model = tiny_backbone("causal").model
+    prompt = list(range(10, 30))
+    k = 4
+    batch = BatchedContexts(k, pad_id=0, device=torch.device("cpu"))
+    calls = []
+    original = model.forward
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs["input_ids"].shape)
+        return original(*args, **kwargs)
+
+    model.forward = counting
+    with torch.no_grad():
+        batch.feed(model, [list(prompt)] * k, [True] * k)
+    # one prefill of the shared prompt (one row), then one token per row
+    assert calls == [torch.Size([1, len(prompt) - 1]), torch.Size([k, 1])]
+    expected = full_logits(model, prompt)
+    for row in range(k):
+        torch.testing.assert_close(batch.logits[row], expected, atol=1e-5, rtol=1e-4)
