@@ -46,6 +46,7 @@ from agents.learners import (  # noqa: E402
     RolloutCollector,
     SupervisedClassifier,
     SupervisedConfig,
+    SupervisedGenerator,
     SupervisedTagger,
     a2c_config,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "RunConfig",
     "SupervisedClassifier",
     "SupervisedConfig",
+    "SupervisedGenerator",
     "SupervisedTagger",
     "TaggingPolicy",
     "TrainConfig",

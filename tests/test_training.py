@@ -295,12 +295,14 @@ def test_bad_loop_settings() -> None:
         ("TextClassification-v0", "ppo", {"env_kwargs": {"max_length": 8}}),
         ("TextClassification-v0", "supervised", {"env_kwargs": {"max_length": 8}}),
         ("TextSummarization-v0", "rloo", {"env_kwargs": {"max_new_tokens": 3}, "num_envs": 4}),
+        ("TextSummarization-v0", "supervised", {"env_kwargs": {"max_new_tokens": 3}}),
     ],
 )
 def test_runs_on_every_env_family(env: str, learner: str, extra: dict[str, Any]) -> None:
     settings = {"updates": 2, "k": 2} if learner == "rloo" else {"updates": 2}
     if learner == "supervised":
-        settings = {"epochs": 1, "batch_size": 600}  # 2 updates over the built-in split
+        train_size = len(gym.make(env, split="train").unwrapped.corpus)
+        settings = {"epochs": 1, "batch_size": (train_size + 1) // 2}  # 2 updates
     config = RunConfig(
         env=env,
         learner=learner,

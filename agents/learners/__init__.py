@@ -15,6 +15,7 @@ from agents.learners.rollout import Rollout, RolloutCollector
 from agents.learners.supervised import (
     SupervisedClassifier,
     SupervisedConfig,
+    SupervisedGenerator,
     SupervisedTagger,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "RolloutConfig",
     "SupervisedClassifier",
     "SupervisedConfig",
+    "SupervisedGenerator",
     "SupervisedTagger",
     "a2c_config",
 ]

@@ -9,6 +9,8 @@ loop's evaluation, early stopping, checkpoints and time budget apply to them unc
   tag for policies conditioned on it).
 * :class:`SupervisedClassifier`: the gold action sequence of a text, read every visible word
   and then answer its label (in ``mode="whole"``: answer at once).
+* :class:`SupervisedGenerator`: teacher-forced cross-entropy of the reference completions
+  (each token given the prompt and the reference's tokens before it), then EOS.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from torch.nn.functional import cross_entropy
 
 from agents.learners.base import Learner, LearnerConfig
 from agents.policies.tagging import TaggingPolicy
-from textenvs.data.records import TaggedSentence
+from textenvs.data.records import GenerationExample, TaggedSentence
 from textenvs.errors import InputError
 
 
@@ -192,6 +194,38 @@ class SupervisedClassifier(SupervisedLearner):
                 reads, torch.zeros(len(reads), dtype=torch.long, device=reads.device)
             )
         return loss, len(logits)
+
+
+class SupervisedGenerator(SupervisedLearner):
+    """Fit a generative policy to the reference completions (supervised fine-tuning, SFT).
+
+    Every reference of every example is a training record: the prompt (in the policy's
+    template) followed by :meth:`GenerativePolicy.target_ids` of the reference. The loss is
+    the mean cross-entropy of the reference's tokens; the value head is not trained.
+
+    Args:
+        policy: a :class:`agents.policies.generative.GenerativePolicy`.
+        examples: the training split's examples (the env's ``corpus.examples``).
+        config: the settings.
+    """
+
+    def __init__(
+        self,
+        policy: Any,
+        examples: list[GenerationExample],
+        config: SupervisedConfig | None = None,
+    ) -> None:
+        pairs = [(e.prompt, ref) for e in examples for ref in e.references if ref.strip()]
+        super().__init__(policy, len(pairs), config)
+        self.prompts = [prompt for prompt, _ in pairs]
+        self.targets = [policy.target_ids(reference) for _, reference in pairs]
+
+    def batch_loss(self, indices: list[int]) -> tuple[torch.Tensor, int]:
+        """Mean cross-entropy of the references' tokens, given the prompts."""
+        logprobs, _, mask = self.policy.sequence_logprobs(
+            [self.prompts[i] for i in indices], [self.targets[i] for i in indices]
+        )
+        return -logprobs[mask].mean(), int(mask.sum())
 
 
 def train_supervised_tagger(

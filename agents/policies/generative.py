@@ -96,6 +96,20 @@ class GenerativePolicy(PeftPolicy):
         """The context token ids of one prompt."""
         return self.tokenizer(self.prompt_template.format(prompt=prompt))["input_ids"]
 
+    def target_ids(self, completion: str) -> list[int]:
+        """The token ids this policy would write for ``completion``, EOS last.
+
+        For teacher forcing (the supervised baseline). After a template that does not end
+        in whitespace (``"...Headline:"``) the completion starts with a space, as a model
+        continues such a line; after one that does (a newline) it starts at once.
+        """
+        text = completion.strip()
+        if not self.prompt_template.endswith((" ", "\n", "\t")):
+            text = " " + text
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        eos = self.tokenizer.eos_token_id
+        return list(ids) + ([eos] if eos is not None else [])
+
     # -- acting with the KV cache ------------------------------------------------------------
 
     @torch.no_grad()
@@ -209,41 +223,29 @@ class GenerativePolicy(PeftPolicy):
         Returns:
             ``(logprobs, values, mask)``, each ``(batch, longest completion)``: the
             log-probability of each written token, the value of the state before it, and
-            which positions hold a token.
+            which positions hold a token. Batched as :meth:`evaluate_actions` (at most
+            :attr:`score_tokens` tokens a pass, logits only where a token is scored).
         """
         contexts = [self.prompt_ids(p) for p in prompts]
         sequences = [c + list(t) for c, t in zip(contexts, completions)]
-        width = max(len(s) for s in sequences)
-        pad = self.tokenizer.pad_token_id or 0
-        device = self.device
-        input_ids = torch.tensor([s + [pad] * (width - len(s)) for s in sequences], device=device)
-        attention = torch.tensor(
-            [[1] * len(s) + [0] * (width - len(s)) for s in sequences], device=device
-        )
+        # Token t of the completion is predicted at position len(context) + t - 1.
+        wanted = [
+            list(range(len(c) - 1, len(c) - 1 + len(t))) for c, t in zip(contexts, completions)
+        ]
         if reference:
             with adapters_disabled(self.transformer) as model:
-                output = model(
-                    input_ids=input_ids, attention_mask=attention, output_hidden_states=True
-                )
+                logits, states = self._score_positions(sequences, wanted, model)
         else:
-            output = self.transformer(
-                input_ids=input_ids, attention_mask=attention, output_hidden_states=True
-            )
-        logprobs = output.logits.log_softmax(-1)
-        values = self.value_head(output.hidden_states[-1]).squeeze(-1)
-        longest = max(len(t) for t in completions)
-        token_logprobs = torch.zeros(len(prompts), longest, device=device)
-        state_values = torch.zeros(len(prompts), longest, device=device)
-        mask = torch.zeros(len(prompts), longest, dtype=torch.bool, device=device)
-        for row, (context, written) in enumerate(zip(contexts, completions)):
-            # Token t of the completion is predicted at position len(context) + t - 1.
-            positions = torch.arange(
-                len(context) - 1, len(context) - 1 + len(written), device=device
-            )
-            tokens = torch.tensor(written, device=device)
-            token_logprobs[row, : len(written)] = logprobs[row, positions, tokens]
-            state_values[row, : len(written)] = values[row, positions]
-            mask[row, : len(written)] = True
+            logits, states = self._score_positions(sequences, wanted)
+        written = torch.tensor([t for c in completions for t in c], device=logits.device)
+        flat_logprobs = logits.float().log_softmax(-1).gather(1, written[:, None])[:, 0]
+        flat_values = self.value_head(states).squeeze(-1)
+        longest = max((len(t) for t in completions), default=0)
+        mask = torch.zeros(len(prompts), longest, dtype=torch.bool, device=logits.device)
+        for row, tokens in enumerate(completions):
+            mask[row, : len(tokens)] = True
+        token_logprobs = flat_logprobs.new_zeros(mask.shape).masked_scatter(mask, flat_logprobs)
+        state_values = flat_values.new_zeros(mask.shape).masked_scatter(mask, flat_values)
         return token_logprobs, state_values, mask
 
     def evaluate_actions(
@@ -295,7 +297,7 @@ class GenerativePolicy(PeftPolicy):
         return distribution.log_prob(actions), distribution.entropy(), values
 
     def _score_positions(
-        self, sequences: list[list[int]], wanted: list[list[int]]
+        self, sequences: list[list[int]], wanted: list[list[int]], model: Any = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits and last hidden states at positions ``wanted[i]`` of each sequence.
 
@@ -304,8 +306,9 @@ class GenerativePolicy(PeftPolicy):
         layer, so a batch never holds ``tokens x vocabulary`` logits. Rows come out in
         order: every wanted position of sequence 0, then of sequence 1, ...
         """
-        head = self.transformer.get_output_embeddings()
-        cap = getattr(self.transformer.config, "final_logit_softcapping", None)
+        model = self.transformer if model is None else model
+        head = model.get_output_embeddings()
+        cap = getattr(model.config, "final_logit_softcapping", None)
         logits, states = [], []
         for chunk in _chunks([len(s) for s in sequences], self.score_tokens):
             width = max(len(sequences[i]) for i in chunk)
@@ -316,7 +319,7 @@ class GenerativePolicy(PeftPolicy):
                 ids[row, : len(sequences[i])] = torch.tensor(sequences[i])
                 attention[row, : len(sequences[i])] = 1
             self.forward_calls += 1
-            output = self.transformer(
+            output = model(
                 input_ids=ids.to(self.device),
                 attention_mask=attention.to(self.device),
                 output_hidden_states=True,

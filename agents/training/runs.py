@@ -32,7 +32,12 @@ from agents.learners.base import Learner, LearnerConfig
 from agents.learners.group_pg import GroupConfig, GroupPolicyGradient
 from agents.learners.ppo import PPO, PPOConfig, a2c_config
 from agents.learners.reinforce import Reinforce, ReinforceConfig
-from agents.learners.supervised import SupervisedClassifier, SupervisedConfig, SupervisedTagger
+from agents.learners.supervised import (
+    SupervisedClassifier,
+    SupervisedConfig,
+    SupervisedGenerator,
+    SupervisedTagger,
+)
 from agents.policies.backbones import load_backbone
 from agents.policies.classification import ClassificationPolicy
 from agents.policies.generative import GenerativePolicy
@@ -287,9 +292,12 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
             texts = [list(words[:n]) for words, n in zip(corpus.tokens, corpus.visible)]
             labels = [int(label) for label in corpus.label_ids]
             learner = SupervisedClassifier(policy, texts, labels, settings)
+        elif isinstance(policy, GenerativePolicy):
+            learner = SupervisedGenerator(policy, list(corpus.examples), settings)
         else:
             raise ConfigError(
-                f"no supervised baseline for {config.env} yet (tagging and classification)"
+                f"no supervised baseline for {config.env} yet (tagging, classification and "
+                "generation)"
             )
     else:
         # With N data-parallel processes, num_envs and examples_per_update are global: each
