@@ -96,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--peft", help="lora, ia3, prompt_tuning, prefix_tuning, bitfit, ...")
     train.add_argument("--seed", type=int)
     train.add_argument("--data", help="a dataset folder (train/validation/test files)")
+    train.add_argument(
+        "--init-from",
+        help="a trained run folder to start from (e.g. an SFT run): its policy, merged, is "
+        "the start and the KL reference; a new adapter trains on top",
+    )
     train.add_argument("--out", type=Path, help="the run folder (required to train)")
     train.add_argument(
         "--resume",
@@ -203,6 +208,7 @@ def _train(args: argparse.Namespace) -> int | None:
         "peft": args.peft,
         "seed": args.seed,
         "data": args.data,
+        "init_from": args.init_from,
     }
     overrides = [f"{k}={v}" for k, v in flags.items() if v is not None]
     if args.resume:

@@ -40,6 +40,8 @@ CONFIG_FILE = "policy_config.json"
 TRANSFORMER_FILE = "transformer_trained.safetensors"
 ADAPTER_DIR = "adapter"
 HEADS_FILE = "heads.safetensors"
+INIT_DIR = "init"
+"""Where a policy started from another (``starting_from``) keeps that policy's saved files."""
 Policy = TypeVar("Policy", bound="PeftPolicy")
 
 
@@ -58,7 +60,10 @@ class PeftPolicy(nn.Module, BaseAgent):
 
     def _init_transformer(self, backbone: Backbone, peft: PeftSpec | str) -> None:
         self.backbone_name = backbone.name
+        self.backbone_kind = backbone.kind
         self.tokenizer = backbone.tokenizer
+        # The saved files of the policy this one started from (see starting_from), if any.
+        self.init_files: dict[str, bytes] = {}
         self.peft_spec = PeftSpec(peft) if isinstance(peft, str) else peft
         self.transformer = apply_peft(
             backbone.model, self.peft_spec, causal=backbone.kind == "causal"
@@ -194,12 +199,17 @@ class PeftPolicy(nn.Module, BaseAgent):
             if not name.startswith("transformer.")
         }
         save_file(heads, str(directory / HEADS_FILE))
+        for name, content in self.init_files.items():
+            path = directory / INIT_DIR / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
         config = {
             "policy": type(self).__name__,
             "backbone": self.backbone_name,
             "peft": vars(self.peft_spec),
             "merged": self.merged,
             "arguments": self.policy_arguments(),
+            "init": INIT_DIR if self.init_files else None,
             "sha256": {name: _sha256(directory / name) for name in _weight_files(directory)},
         }
         (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2), encoding="utf-8")
@@ -226,11 +236,16 @@ class PeftPolicy(nn.Module, BaseAgent):
         trained, heads = _read_weights(trained_file), _read_weights(directory / HEADS_FILE)
         if config.get("policy") != cls.__name__:
             raise InputError(f"{directory} holds a {config.get('policy')}, not a {cls.__name__}")
+        if config.get("init"):  # started from another policy: rebuild that one, merged
+            start = cls.load(directory / INIT_DIR, backbone)
+            backbone = merged_backbone(start)
         policy = cls(
             backbone or load_backbone(config["backbone"]),
             peft=PeftSpec(**config["peft"]),
             **config["arguments"],
         )
+        if config.get("init"):
+            policy.init_files = _policy_files(directory / INIT_DIR)
         if adapter.is_file():
             result = set_peft_model_state_dict(policy.transformer, trained)
             # peft loads prompt-learning embeddings itself, then reports their key as unexpected.
@@ -244,6 +259,36 @@ class PeftPolicy(nn.Module, BaseAgent):
             )
         policy.load_state_dict(heads, strict=False)
         policy.merged = config.get("merged", False)
+        return policy
+
+    @classmethod
+    def starting_from(
+        cls: type[Policy], directory: str | Path, peft: PeftSpec | str = "lora", **arguments: Any
+    ) -> Policy:
+        """A new policy on top of the saved policy in ``directory`` (SFT, then RL).
+
+        The saved policy's adapter is merged into its backbone, which becomes this
+        policy's backbone: a new ``peft`` adapter trains on top, the heads start as the
+        saved ones, and the KL reference (the backbone with adapters disabled) is the
+        starting policy itself, with one copy of the weights. The saved policy's files
+        travel with this one (``init/`` of its saved folder), so it loads anywhere.
+
+        Args:
+            directory: a saved policy (a run's ``best/``) of this class.
+            peft: the new adapter's method.
+            arguments: policy arguments that replace the saved policy's (e.g. the
+                sampling temperature); the rest are the saved policy's.
+
+        Raises:
+            InputError: not a saved policy of this class, or one whose adapter cannot be
+                merged (prompt or prefix tuning).
+        """
+        directory = Path(directory)
+        start = cls.load(directory)
+        policy = cls(merged_backbone(start), peft=peft, **{**start.policy_arguments(), **arguments})
+        heads = {k: v for k, v in start.state_dict().items() if not k.startswith("transformer.")}
+        policy.load_state_dict(heads, strict=False)
+        policy.init_files = _policy_files(directory)
         return policy
 
     def _is_peft_model(self) -> bool:
@@ -261,10 +306,45 @@ class PeftPolicy(nn.Module, BaseAgent):
         return self
 
 
+def merged_backbone(policy: PeftPolicy) -> Backbone:
+    """``policy``'s transformer with its adapter merged in, as a backbone for a new adapter.
+
+    The policy gives up its transformer (merged in place, no copy).
+
+    Raises:
+        InputError: prompt or prefix tuning, whose virtual tokens cannot be merged.
+    """
+    method = policy.peft_spec.method
+    if method in ("prompt_tuning", "prefix_tuning"):
+        raise InputError(
+            f"cannot start from a {method} policy: its virtual tokens cannot be merged into "
+            "the backbone (start from a lora, ia3, bitfit or none policy)"
+        )
+    model = policy.transformer
+    if policy._is_peft_model():
+        model = model.merge_and_unload() if method in ("lora", "ia3") else model.get_base_model()
+    model.requires_grad_(False)
+    return Backbone(model, policy.tokenizer, policy.backbone_name, policy.backbone_kind)
+
+
+def _policy_files(directory: Path) -> dict[str, bytes]:
+    """Every file of a saved policy folder (its ``init/`` included), by relative path."""
+    files = {}
+    for path in sorted(directory.rglob("*")):
+        if path.is_symlink():
+            raise InputError(f"{path}: a saved policy holds no links")
+        if path.is_file():
+            files[path.relative_to(directory).as_posix()] = path.read_bytes()
+    return files
+
+
 def _weight_files(directory: Path) -> list[str]:
-    """The saved policy's files that hold weights or the adapter's config, relative paths."""
+    """The saved policy's files that hold weights or configs (``init/`` too), relative paths."""
     names = [HEADS_FILE, TRANSFORMER_FILE, f"{ADAPTER_DIR}/adapter_model.safetensors"]
     names.append(f"{ADAPTER_DIR}/adapter_config.json")
+    start = directory / INIT_DIR
+    if start.is_dir():
+        names += [f"{INIT_DIR}/{p.relative_to(start).as_posix()}" for p in sorted(start.rglob("*"))]
     return [name for name in names if (directory / name).is_file()]
 
 

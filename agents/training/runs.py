@@ -43,7 +43,7 @@ from agents.policies.classification import ClassificationPolicy
 from agents.policies.generative import GenerativePolicy
 from agents.policies.peft_methods import PeftSpec
 from agents.policies.tagging import TaggingPolicy
-from agents.training.loop import TrainConfig, TrainResult, train
+from agents.training.loop import BEST, TrainConfig, TrainResult, train
 from agents.training.presets import tuned_settings
 from textenvs.data.folders import load_split_folder
 from textenvs.errors import InputError
@@ -91,6 +91,14 @@ class RunConfig:
     seed: int = field(default=0, metadata={"help": "seed of everything (learner included)"})
     threads: int | None = field(
         default=None, metadata={"help": "torch CPU threads (None: torch's)"}
+    )
+    init_from: str | None = field(
+        default=None,
+        metadata={
+            "help": "start from a trained policy (a run folder or a saved policy): its adapter "
+            "is merged into the backbone, which is also the KL reference, and a new adapter "
+            "trains on top (SFT, then RL)"
+        },
     )
     train: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "the loop"})
 
@@ -238,8 +246,38 @@ def build_policy(config: RunConfig, dataset: Any = None, train_env: gym.Env | No
     unknown = sorted(set(config.policy_kwargs) - set(accepted))
     if unknown:  # before the backbone loads
         raise ConfigError(f"policy_kwargs: {policy_class.__name__} takes no {unknown[0]!r}")
+    if config.init_from is not None:
+        return start_policy(config, policy_class, peft, arguments, fixed)
     backbone = load_backbone(config.backbone)
     return policy_class(backbone, *arguments, peft, **fixed, **config.policy_kwargs)
+
+
+def start_policy(
+    config: RunConfig,
+    policy_class: type[Any],
+    peft: PeftSpec,
+    arguments: tuple[Any, ...],
+    fixed: dict[str, Any],
+) -> Any:
+    """``config.init_from``'s policy, merged, with a new ``peft`` adapter (see ``init_from``).
+
+    The env's tags or classes must be the saved policy's; ``policy_kwargs`` replace its
+    other arguments. ``config.backbone`` is not used: the saved policy names its own.
+    """
+    source = Path(str(config.init_from))
+    if (source / BEST / "policy_config.json").is_file():  # a run folder: its best policy
+        source = source / BEST
+    if not (source / "policy_config.json").is_file():
+        raise ConfigError(f"init_from: {source} holds no saved policy (policy_config.json)")
+    policy = policy_class.starting_from(source, peft, **fixed, **config.policy_kwargs)
+    names = ("tag_names", "label_names")
+    for name, expected in zip(names, arguments):
+        if list(getattr(policy, name, expected)) != list(expected):
+            raise ConfigError(
+                f"init_from: {source} has {name} {list(getattr(policy, name))}, the env "
+                f"{list(expected)}"
+            )
+    return policy
 
 
 def make_checked_env(config: RunConfig, dataset: Any, split: str) -> gym.Env:
