@@ -108,3 +108,21 @@ def test_numpy_rewards_are_numbers() -> None:
         return np.array([0.25, 0.5], dtype=np.float32)
 
     assert call_reward(array_reward, ["p", "q"], ["a", "b"], [("r",), ("s",)]) == [0.25, 0.5]
+
+
+def test_rouge_reward_is_callable_the_way_trl_calls_reward_functions() -> None:
+    """TRL's GRPOTrainer calls ``reward_func(prompts=..., completions=..., completion_ids=...,
+    **other_dataset_columns)``; a ``references`` column may hold one string per row."""
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+    completions = ["storms hit the coast", "markets rose again"]
+    references = ["Storms hit the coast", "Markets fell"]
+    rewards = RougeReward("rougeL")(
+        prompts=["story one", "story two"],
+        completions=completions,
+        completion_ids=[[1, 2, 3], [4, 5]],
+        references=references,  # one string per row
+        trainer_state=None,
+    )
+    expected = [scorer.score(r, c)["rougeL"].fmeasure for c, r in zip(completions, references)]
+    assert rewards == pytest.approx(expected)
+    assert rewards[0] == pytest.approx(1.0) and 0 < rewards[1] < 1

@@ -68,8 +68,16 @@ class RougeReward:
         references: Sequence[Sequence[str]],
         **kwargs: Any,
     ) -> list[float]:
-        """The weighted ROUGE F-measure of each completion."""
-        return [self.score(c, refs) for c, refs in zip(completions, references)]
+        """The weighted ROUGE F-measure of each completion.
+
+        Called as TRL calls a reward function too (keyword arguments, the dataset's other
+        columns among them): ``references`` may hold one string per completion instead of
+        a list of them; TRL's extra columns (``completion_ids``, ...) are ignored.
+        """
+        return [
+            self.score(c, [refs] if isinstance(refs, str) else refs)
+            for c, refs in zip(completions, references)
+        ]
 
     def score(self, completion: str, references: Sequence[str]) -> float:
         """The weighted ROUGE F-measure of one completion against its references."""

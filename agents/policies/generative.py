@@ -13,6 +13,7 @@ deep copy.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import gymnasium as gym
@@ -33,6 +34,9 @@ from agents.policies.kv_batch import BatchedContexts
 from agents.policies.peft_methods import PeftSpec, adapters_disabled
 from textenvs.errors import InputError
 
+COMPLETION_ROOM = 256
+"""Tokens of the model's context kept free for the completion by default."""
+
 
 class GenerativePolicy(PeftPolicy):
     r"""Write completions token by token with a causal LM.
@@ -47,6 +51,10 @@ class GenerativePolicy(PeftPolicy):
         top_k: sample among the ``top_k`` most likely tokens (0: all).
         top_p: sample within the smallest set of probability ``top_p`` (1.0: all).
         seed: seed of the sampling generator.
+        max_prompt_tokens: the longest context a prompt may make (template included);
+            default: the model's context length less :data:`COMPLETION_ROOM`. A longer
+            prompt is cut at its end (the template's text before and after it stays), with
+            a warning the first time: news-like prompts keep their lead.
     """
 
     acting_caches = ("_batch",)  # the batched KV cache of the episodes in flight, by slot
@@ -63,6 +71,7 @@ class GenerativePolicy(PeftPolicy):
         top_k: int = 0,
         top_p: float = 1.0,
         seed: int = 0,
+        max_prompt_tokens: int | None = None,
     ) -> None:
         super().__init__()
         if backbone.kind != "causal":
@@ -74,6 +83,13 @@ class GenerativePolicy(PeftPolicy):
                 f"need temperature >= 0, top_k >= 0 and 0 < top_p <= 1; got {temperature}, "
                 f"{top_k}, {top_p}"
             )
+        context = getattr(backbone.model.config, "max_position_embeddings", None)
+        if max_prompt_tokens is None and context is not None:
+            max_prompt_tokens = max(1, context - COMPLETION_ROOM)
+        if max_prompt_tokens is not None and max_prompt_tokens < 1:
+            raise InputError(f"max_prompt_tokens must be >= 1, got {max_prompt_tokens}")
+        self.max_prompt_tokens = max_prompt_tokens
+        self._warned_cut = False
         self._init_transformer(backbone, peft)
         self.prompt_template = prompt_template
         self.temperature, self.top_k, self.top_p, self.seed = temperature, top_k, top_p, seed
@@ -90,11 +106,37 @@ class GenerativePolicy(PeftPolicy):
             "top_k": self.top_k,
             "top_p": self.top_p,
             "seed": self.seed,
+            "max_prompt_tokens": self.max_prompt_tokens,
         }
 
     def prompt_ids(self, prompt: str) -> list[int]:
-        """The context token ids of one prompt."""
-        return self.tokenizer(self.prompt_template.format(prompt=prompt))["input_ids"]
+        """The context token ids of one prompt, cut to ``max_prompt_tokens`` if longer.
+
+        Raises:
+            InputError: the template alone is longer than ``max_prompt_tokens``.
+        """
+        ids = self.tokenizer(self.prompt_template.format(prompt=prompt))["input_ids"]
+        limit = self.max_prompt_tokens
+        if limit is None or len(ids) <= limit:
+            return ids
+        before, after = self.prompt_template.split("{prompt}", 1)
+        head = self.tokenizer(before)["input_ids"] if before else []
+        tail = self.tokenizer(after, add_special_tokens=False)["input_ids"] if after else []
+        room = limit - len(head) - len(tail)
+        if room < 1:
+            raise InputError(
+                f"the prompt template alone takes {len(head) + len(tail)} tokens; "
+                f"max_prompt_tokens is {limit}"
+            )
+        if not self._warned_cut:
+            self._warned_cut = True
+            warnings.warn(
+                f"a prompt of {len(ids)} tokens is cut to max_prompt_tokens={limit} (its end "
+                "goes); later cuts are silent",
+                stacklevel=2,
+            )
+        body = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        return head + body[:room] + tail
 
     def target_ids(self, completion: str) -> list[int]:
         """The token ids this policy would write for ``completion``, EOS last.
