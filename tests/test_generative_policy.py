@@ -183,7 +183,9 @@ def test_evaluate_actions_matches_acting_over_a_rollout(record_step_outputs, pef
     observations, infos, masks, actions = rollout.flat()
     calls = policy.forward_calls
     logprobs, entropy, values = policy.evaluate_actions(observations, infos, actions, masks)
-    assert policy.forward_calls - calls == 1  # one batched pass over every episode
+    # one batched pass over every episode (two where episodes share a prompt: prompts, then
+    # completions continuing their cache; prompt-learning methods cannot share)
+    assert policy.forward_calls - calls == (2 if peft == "lora" else 1)
     step_logits = torch.cat(recorded[:9])  # the last call scored the states after the rollout
     expected_entropy = torch.distributions.Categorical(logits=step_logits).entropy()
     assert torch.allclose(logprobs, rollout.logprobs.reshape(-1), atol=1e-5)
@@ -279,3 +281,66 @@ def test_supervised_fine_tuning_learns_the_references() -> None:
     assert history[-1]["env_steps"] == 60 * sum(len(t) for t in targets)  # tokens trained on
     completions = policy.predict([e.prompt for e in EXAMPLES], max_new_tokens=12)
     assert [c.strip() for c in completions] == [e.references[0] for e in EXAMPLES]
+
+
+def test_samples_of_one_prompt_share_its_pass_with_the_same_values_and_gradients() -> None:
+    """k completions of a prompt score its tokens once (continuing its cache); the
+    log-probabilities, values and gradients equal those of whole-sequence passes."""
+    policy = make_policy()
+    train_a_little(policy)
+    prompts = [EXAMPLES[0].prompt] * 3 + [EXAMPLES[1].prompt] * 2
+    completions = [[11, 12, 13], [14], [15, 16], [17, 18, 19, 20], []]
+
+    def scored(shared: bool) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        policy.zero_grad(set_to_none=True)
+        calls = policy.forward_calls
+        if shared:
+            logprobs, values, mask = policy.sequence_logprobs(prompts, completions)
+            assert policy.forward_calls - calls == 2  # the 2 prompts together, then completions
+        else:  # one sequence at a time: nothing shared
+            rows = [policy.sequence_logprobs([p], [c]) for p, c in zip(prompts, completions)]
+            width = max(len(c) for c in completions)
+            logprobs = torch.stack(
+                [torch.nn.functional.pad(r[0][0], (0, width - r[0].shape[1])) for r in rows]
+            )
+            values = torch.stack(
+                [torch.nn.functional.pad(r[1][0], (0, width - r[1].shape[1])) for r in rows]
+            )
+            mask = torch.stack(
+                [torch.nn.functional.pad(r[2][0], (0, width - r[2].shape[1])) for r in rows]
+            )
+        (logprobs[mask].sum() + values[mask].sum()).backward()
+        grads = {n: p.grad.clone() for n, p in policy.named_parameters() if p.grad is not None}
+        return logprobs.detach(), values.detach(), grads
+
+    shared_logprobs, shared_values, shared_grads = scored(shared=True)
+    alone_logprobs, alone_values, alone_grads = scored(shared=False)
+    torch.testing.assert_close(shared_logprobs, alone_logprobs, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(shared_values, alone_values, atol=1e-5, rtol=1e-4)
+    assert shared_grads.keys() == alone_grads.keys() and len(shared_grads) > 2
+    for name, grad in shared_grads.items():
+        torch.testing.assert_close(grad, alone_grads[name], atol=1e-5, rtol=1e-3, msg=name)
+
+
+def test_evaluate_actions_matches_acting_over_group_rollouts(record_step_outputs) -> None:  # type: ignore[no-untyped-def]
+    policy = make_policy()
+    train_a_little(policy)
+    envs = gym.make_vec(
+        "TextSummarization-v0",
+        num_envs=6,
+        dataset=EXAMPLES,
+        tokenizer=policy.tokenizer,
+        max_new_tokens=4,
+    )
+    rollout = RolloutCollector(envs, policy, seed=0).collect_groups([0, 1], k=3)
+    observations, infos, masks, actions = rollout.flat()
+    valid = rollout.valid.reshape(-1)
+    calls = policy.forward_calls
+    logprobs, _, values = policy.evaluate_actions(observations, infos, actions, masks)
+    assert policy.forward_calls - calls == 2  # 2 prompts in one pass, then the completions
+    torch.testing.assert_close(
+        logprobs[valid], rollout.logprobs.reshape(-1)[valid], atol=1e-5, rtol=1e-4
+    )
+    torch.testing.assert_close(
+        values[valid], rollout.values.reshape(-1)[valid], atol=1e-5, rtol=1e-4
+    )

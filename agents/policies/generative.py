@@ -276,10 +276,12 @@ class GenerativePolicy(PeftPolicy):
         ]
         if reference:
             with adapters_disabled(self.transformer) as model:
-                logits, states = self._score_positions(sequences, wanted, model)
+                logits, states = self._score_positions(sequences, wanted, model, contexts)
         else:
-            logits, states = self._score_positions(sequences, wanted)
-        written = torch.tensor([t for c in completions for t in c], device=logits.device)
+            logits, states = self._score_positions(sequences, wanted, contexts=contexts)
+        written = torch.tensor(
+            [t for c in completions for t in c], dtype=torch.long, device=logits.device
+        )
         flat_logprobs = logits.float().log_softmax(-1).gather(1, written[:, None])[:, 0]
         flat_values = self.value_head(states).squeeze(-1)
         longest = max((len(t) for t in completions), default=0)
@@ -318,13 +320,14 @@ class GenerativePolicy(PeftPolicy):
             elif len(generated) > len(completions[row]):
                 completions[row] = generated
             samples[row].append((sample, len(generated)))
-        sequences = [self.prompt_ids(p) + w for p, w in zip(prompts, completions)]
+        contexts = [self.prompt_ids(p) for p in prompts]
+        sequences = [c + w for c, w in zip(contexts, completions)]
         # The token after ``n`` written ones is predicted at position len(context) + n - 1.
         wanted = [
             [len(sequence) - len(written) + n - 1 for _, n in episode]
             for sequence, written, episode in zip(sequences, completions, samples)
         ]
-        logits, states = self._score_positions(sequences, wanted)
+        logits, states = self._score_positions(sequences, wanted, contexts=contexts)
         order = [sample for episode in samples for sample, _ in episode]
         inverse = torch.empty(len(order), dtype=torch.long)
         inverse[torch.tensor(order)] = torch.arange(len(order))
@@ -339,22 +342,49 @@ class GenerativePolicy(PeftPolicy):
         return distribution.log_prob(actions), distribution.entropy(), values
 
     def _score_positions(
-        self, sequences: list[list[int]], wanted: list[list[int]], model: Any = None
+        self,
+        sequences: list[list[int]],
+        wanted: list[list[int]],
+        model: Any = None,
+        contexts: list[list[int]] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits and last hidden states at positions ``wanted[i]`` of each sequence.
 
-        Right-padded batches of at most :attr:`score_tokens` tokens, one forward pass each
-        (gradients flow when enabled). Only the wanted positions go through the output
-        layer, so a batch never holds ``tokens x vocabulary`` logits. Rows come out in
-        order: every wanted position of sequence 0, then of sequence 1, ...
+        Batches of at most :attr:`score_tokens` tokens, gradients flowing when enabled.
+        Only the wanted positions go through the output layer, so a batch never holds
+        ``tokens x vocabulary`` logits. Rows come out in order: every wanted position of
+        sequence 0, then of sequence 1, ...
+
+        ``contexts``: each sequence's prompt part, when every wanted position lies at or
+        after its last token. Sequences that share a context (the ``k`` samples of a prompt
+        in RLOO / GRPO) then run it once, and their completions continue its KV cache
+        (except with prompt and prefix tuning, whose virtual tokens a cache cannot carry).
         """
         model = self.transformer if model is None else model
-        head = model.get_output_embeddings()
+        shared = (
+            contexts is not None
+            and self.peft_spec.method not in ("prompt_tuning", "prefix_tuning")
+            and len({tuple(c) for c in contexts}) < len(contexts)
+        )
+        if shared:
+            assert contexts is not None
+            states = self._shared_context_states(model, contexts, sequences, wanted)
+        else:
+            states = self._sequence_states(model, sequences, wanted)
+        logits = model.get_output_embeddings()(states)
         cap = getattr(model.config, "final_logit_softcapping", None)
-        logits, states = [], []
+        if cap:  # Gemma-2-style soft-capped logits
+            logits = cap * torch.tanh(logits / cap)
+        return logits, states
+
+    def _sequence_states(
+        self, model: Any, sequences: list[list[int]], wanted: list[list[int]]
+    ) -> torch.Tensor:
+        """Last hidden states at ``wanted`` positions: right-padded whole sequences."""
+        states = []
+        pad = self.tokenizer.pad_token_id or 0
         for chunk in _chunks([len(s) for s in sequences], self.score_tokens):
             width = max(len(sequences[i]) for i in chunk)
-            pad = self.tokenizer.pad_token_id or 0
             ids = torch.full((len(chunk), width), pad, dtype=torch.long)
             attention = torch.zeros(len(chunk), width, dtype=torch.long)
             for row, i in enumerate(chunk):
@@ -369,15 +399,90 @@ class GenerativePolicy(PeftPolicy):
             )
             # prompt tuning puts virtual tokens first: the sequence is the last ``width``
             hidden = output.hidden_states[-1][:, -width:]
-            rows = torch.tensor([row for row, i in enumerate(chunk) for _ in wanted[i]])
-            columns = torch.tensor([p for i in chunk for p in wanted[i]])
-            picked = hidden[rows.to(self.device), columns.to(self.device)]
-            chunk_logits = head(picked)
-            if cap:  # Gemma-2-style soft-capped logits
-                chunk_logits = cap * torch.tanh(chunk_logits / cap)
-            logits.append(chunk_logits)
-            states.append(picked)
-        return torch.cat(logits), torch.cat(states)
+            rows = torch.tensor(
+                [row for row, i in enumerate(chunk) for _ in wanted[i]], dtype=torch.long
+            )
+            columns = torch.tensor([p for i in chunk for p in wanted[i]], dtype=torch.long)
+            states.append(hidden[rows.to(self.device), columns.to(self.device)])
+        return torch.cat(states)
+
+    def _shared_context_states(
+        self,
+        model: Any,
+        contexts: list[list[int]],
+        sequences: list[list[int]],
+        wanted: list[list[int]],
+    ) -> torch.Tensor:
+        """As :meth:`_sequence_states`, each distinct context run once (see ``contexts``).
+
+        Per batch: one pass over the distinct contexts (left-padded, so each ends in the
+        last column), then one over all completions (right-padded) continuing their
+        context's cache, copied to each of its sequences. Gradients flow into both.
+        """
+        device, pad = self.device, self.tokenizer.pad_token_id or 0
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i, context in enumerate(contexts):
+            groups.setdefault(tuple(context), []).append(i)
+        units = list(groups.items())
+        sizes = [len(c) + sum(len(sequences[i]) - len(c) for i in rows) for c, rows in units]
+        found: dict[tuple[int, int], torch.Tensor] = {}  # (sequence, position) -> state
+        for chunk in _budget_chunks(sizes, self.score_tokens):
+            chosen = [units[u] for u in chunk]
+            width = max(len(c) for c, _ in chosen)
+            ids = torch.full((len(chosen), width), pad, dtype=torch.long)
+            mask = torch.zeros(len(chosen), width, dtype=torch.long)
+            positions = torch.zeros(len(chosen), width, dtype=torch.long)
+            for g, (context, _) in enumerate(chosen):
+                ids[g, width - len(context) :] = torch.tensor(context)
+                mask[g, width - len(context) :] = 1
+                positions[g, width - len(context) :] = torch.arange(len(context))
+            self.forward_calls += 1
+            prompt_pass = model(
+                input_ids=ids.to(device),
+                attention_mask=mask.to(device),
+                position_ids=positions.to(device),
+                use_cache=True,
+                output_hidden_states=True,
+                logits_to_keep=1,
+            )
+            last = prompt_pass.hidden_states[-1][:, -1]  # the state after each context
+            members = [(g, i) for g, (_, rows) in enumerate(chosen) for i in rows]
+            longest = max(len(sequences[i]) - len(contexts[i]) for _, i in members)
+            completion_states = None
+            if longest > 0:
+                cache = prompt_pass.past_key_values
+                group_of = torch.tensor([g for g, _ in members], device=device)
+                for layer in cache.layers:
+                    layer.keys = layer.keys.index_select(0, group_of)
+                    layer.values = layer.values.index_select(0, group_of)
+                ids = torch.full((len(members), longest), pad, dtype=torch.long)
+                written = torch.zeros(len(members), longest, dtype=torch.long)
+                for row, (_, i) in enumerate(members):
+                    tokens = sequences[i][len(contexts[i]) :]
+                    ids[row, : len(tokens)] = torch.tensor(tokens, dtype=torch.long)
+                    written[row, : len(tokens)] = 1
+                lengths = torch.tensor([len(contexts[i]) for _, i in members])
+                self.forward_calls += 1
+                completion_pass = model(
+                    input_ids=ids.to(device),
+                    attention_mask=torch.cat([mask.to(device)[group_of], written.to(device)], 1),
+                    position_ids=(lengths[:, None] + torch.arange(longest)).to(device),
+                    past_key_values=cache,
+                    use_cache=True,
+                    output_hidden_states=True,
+                    logits_to_keep=1,
+                )
+                completion_states = completion_pass.hidden_states[-1]
+            for row, (g, i) in enumerate(members):
+                for position in wanted[i]:
+                    step = position - (len(contexts[i]) - 1)  # tokens written before it
+                    if step == 0:
+                        found[i, position] = last[g]
+                    else:
+                        assert completion_states is not None
+                        found[i, position] = completion_states[row, step - 1]
+        picked = [found[i, p] for i in range(len(sequences)) for p in wanted[i]]
+        return torch.stack(picked) if picked else last.new_zeros(0, last.shape[-1])
 
     # -- checks and deployment ---------------------------------------------------------------
 
@@ -419,6 +524,25 @@ class GenerativePolicy(PeftPolicy):
         finally:
             self.load_acting_state(in_flight)
         return [self.tokenizer.decode(w, skip_special_tokens=True) for w in written]
+
+
+def _budget_chunks(sizes: list[int], most_tokens: int) -> list[list[int]]:
+    """Consecutive indices grouped so that each group's total size stays under ``most_tokens``.
+
+    An item larger than ``most_tokens`` gets a group of its own.
+    """
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    total = 0
+    for i, size in enumerate(sizes):
+        if current and total + size > most_tokens:
+            chunks.append(current)
+            current, total = [], 0
+        current.append(i)
+        total += size
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _chunks(lengths: list[int], most_tokens: int) -> list[list[int]]:
