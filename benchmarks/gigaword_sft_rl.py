@@ -57,6 +57,9 @@ def gigaword_splits(folder: Path) -> dict[str, list[GenerationExample]]:
     }
 
 
+BACKBONE = {"name": "smollm2"}
+
+
 def run_config(learner: str, seconds: float, seed: int, **extra: Any) -> RunConfig:
     settings: dict[str, Any] = {"updates": 10**6, "learning_rate": 2e-4}
     if learner == "supervised":
@@ -68,7 +71,7 @@ def run_config(learner: str, seconds: float, seed: int, **extra: Any) -> RunConf
         env_kwargs={"reward": "rougeL", "max_new_tokens": 24},
         learner=learner,
         learner_config=settings,
-        backbone="smollm2",
+        backbone=BACKBONE["name"],
         policy_kwargs={"prompt_template": PROMPT, "temperature": 1.0},
         seed=seed,
         tuned=False,
@@ -125,7 +128,9 @@ def main() -> None:
     parser.add_argument("--test", type=int, default=200, help="test pairs scored")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--backbone", default="smollm2", help="tiny-causal: a smoke test")
     args = parser.parse_args()
+    BACKBONE["name"] = args.backbone
     torch.set_num_threads(args.threads)
     data = gigaword_splits(args.data)
     test = data["test"][: args.test]
