@@ -194,3 +194,28 @@ def test_bench_without_a_budget_reports_times_bars_and_baselines(tmp_path: Path)
     report = (out / "report.md").read_text()
     assert "| agent | runs | f1 | mean_return | train s | wall s |" in report
     assert "tuned length" in report and (out / "bars_TextNER-v0.png").stat().st_size > 1000
+
+
+def test_sft_then_rl_in_two_commands(tmp_path: Path) -> None:
+    """The README's generation recipe: a supervised run, then RLOO from it (--init-from)."""
+    common = ["--env", "TextSummarization-v0", "--backbone", "tiny-causal"]
+    small = ["env_kwargs.max_new_tokens=4", "train.eval_limit=4", "train.progress=false"]
+    sft = textenvs(
+        "train", *common, "--learner", "supervised", "--out", str(tmp_path / "sft"),
+        "learner_config.epochs=1", "learner_config.batch_size=256", *small,
+    )  # fmt: skip
+    assert sft.returncode == 0, sft.stderr[-3000:]
+    rl = textenvs(
+        "train", *common, "--learner", "rloo", "--init-from", str(tmp_path / "sft"),
+        "--out", str(tmp_path / "rl"), "learner_config.updates=1", "learner_config.k=2",
+        "learner_config.examples_per_update=2", "learner_config.kl_coef=0.1", *small,
+    )  # fmt: skip
+    assert rl.returncode == 0, rl.stderr[-3000:]
+    saved = json.loads((tmp_path / "rl" / "best" / "policy_config.json").read_text())
+    assert (
+        saved["init"] == "init"
+        and (tmp_path / "rl" / "best" / "init" / "heads.safetensors").is_file()
+    )
+    evaluated = textenvs("eval", "--checkpoint", str(tmp_path / "rl"), "--limit", "3")
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    assert json.loads(evaluated.stdout)["episodes"] == 3

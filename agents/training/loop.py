@@ -436,7 +436,9 @@ def _due(updates_done: int, every: int) -> bool:
 
 
 def _postfix(row: dict[str, Any], state: LoopState, config: TrainConfig) -> dict[str, str]:
-    postfix = {"reward": f"{row.get('reward', row.get('loss', math.nan)):.3f}"}
+    # RL rows carry the mean reward, supervised rows only their loss: name what is shown
+    shown = "reward" if "reward" in row else "loss"
+    postfix = {shown: f"{row.get(shown, math.nan):.3f}"}
     if state.history:
         metrics = state.history[-1][config.eval_split]
         name = main_metric(metrics, config.metric)
