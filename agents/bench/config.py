@@ -23,6 +23,9 @@ from textenvs.errors import InputError
 
 BASELINES = ("random", "memorizer")
 SB3_AGENTS = SB3_ALGORITHMS
+PROMPT_AGENTS = {"prompt-zero-shot": 0, "prompt-4-shot": 4}
+"""Prompt baselines for classification envs (:mod:`agents.policies.prompting`): the number
+of labelled training texts in the prompt."""
 AGENT_SECONDS = 60.0
 """What a custom agent's ``learn(env, seconds)`` gets without a time budget."""
 
@@ -90,10 +93,14 @@ class BenchConfig:
         if unknown:
             raise InputError(f"unknown env {unknown[0]!r}; see `textenvs list`")
         for agent in self.agents:
-            if agent not in (*BASELINES, *LEARNERS, *SB3_AGENTS) and ":" not in agent:
+            if (
+                agent not in (*BASELINES, *LEARNERS, *SB3_AGENTS, *PROMPT_AGENTS)
+                and ":" not in agent
+            ):
                 raise InputError(
                     f"unknown agent {agent!r}: use "
-                    f"{', '.join((*BASELINES, *LEARNERS, *SB3_AGENTS))} or package.module:Class"
+                    f"{', '.join((*BASELINES, *LEARNERS, *SB3_AGENTS, *PROMPT_AGENTS))} or "
+                    "package.module:Class"
                 )
         if self.peft not in PEFT_METHODS:
             raise InputError(f"unknown PEFT method {self.peft!r}; use one of {PEFT_METHODS}")

@@ -26,6 +26,7 @@ import torch
 
 from agents.bench.config import (
     AGENT_SECONDS,
+    PROMPT_AGENTS,
     SB3_AGENTS,
     BenchConfig,
     existing_outputs,
@@ -36,6 +37,8 @@ from agents.bench.report import write_results
 from agents.bench.sb3 import train_sb3
 from agents.common.baselines import MemorizerAgent, RandomAgent
 from agents.common.evaluation import evaluate
+from agents.policies.backbones import load_backbone
+from agents.policies.prompting import PromptClassifier
 from agents.training.loop import TrainConfig, train
 from agents.training.runs import LEARNERS, RunConfig, build_run, load_data
 
@@ -138,6 +141,11 @@ def _run(env_id: str, agent: str, seed: int, config: BenchConfig) -> dict[str, A
             peft=config.peft,
             dataset=dataset,
         )
+    elif agent in PROMPT_AGENTS:
+        backbone = load_backbone(config.backbone)
+        if backbone.kind != "causal":  # the bench's default backbone is an encoder
+            backbone = load_backbone("smollm2")
+        policy = PromptClassifier.from_env(train_env, backbone, k=PROMPT_AGENTS[agent], seed=seed)
     else:
         policy = load_agent_class(agent)(train_env)
         if hasattr(policy, "learn"):
