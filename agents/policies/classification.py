@@ -28,6 +28,7 @@ from torch import nn
 from agents.common.vector import episode_id
 from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
+from agents.policies.kv_batch import cache_keyword, output_cache
 from agents.policies.peft_methods import PeftSpec
 from textenvs.data.tokenize import word_tokenize
 from textenvs.errors import InputError
@@ -227,11 +228,11 @@ class ClassificationPolicy(PeftPolicy):
             self.forward_calls += 1
             output = self.transformer(
                 input_ids=torch.tensor([new], device=self.device),
-                past_key_values=episode["cache"],
+                **{cache_keyword(self.transformer): episode["cache"]},
                 use_cache=True,
                 output_hidden_states=True,
             )
-            episode["cache"] = output.past_key_values
+            episode["cache"] = output_cache(output)
             episode["state"] = output.hidden_states[-1][0, -1]
             episode["read"] = read
         return episode["state"]

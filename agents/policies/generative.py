@@ -30,7 +30,7 @@ from transformers.generation.logits_process import (
 from agents.common.vector import episode_id
 from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
-from agents.policies.kv_batch import BatchedContexts
+from agents.policies.kv_batch import BatchedContexts, cache_keyword, output_cache
 from agents.policies.peft_methods import PeftSpec, adapters_disabled
 from textenvs.errors import InputError
 
@@ -450,7 +450,7 @@ class GenerativePolicy(PeftPolicy):
             longest = max(len(sequences[i]) - len(contexts[i]) for _, i in members)
             completion_states = None
             if longest > 0:
-                cache = prompt_pass.past_key_values
+                cache = output_cache(prompt_pass)
                 group_of = torch.tensor([g for g, _ in members], device=device)
                 for layer in cache.layers:
                     layer.keys = layer.keys.index_select(0, group_of)
@@ -467,7 +467,7 @@ class GenerativePolicy(PeftPolicy):
                     input_ids=ids.to(device),
                     attention_mask=torch.cat([mask.to(device)[group_of], written.to(device)], 1),
                     position_ids=(lengths[:, None] + torch.arange(longest)).to(device),
-                    past_key_values=cache,
+                    **{cache_keyword(model): cache},
                     use_cache=True,
                     output_hidden_states=True,
                     logits_to_keep=1,

@@ -24,6 +24,7 @@ tokens in the cache themselves; their policies act episode by episode instead.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import torch
@@ -92,12 +93,12 @@ class BatchedContexts:
             input_ids=ids.to(device),
             attention_mask=attention,
             position_ids=positions,
-            past_key_values=self.cache,
+            **{cache_keyword(model): self.cache},
             use_cache=True,
             output_hidden_states=True,
             logits_to_keep=1,
         )
-        self.cache, self.mask = output.past_key_values, attention
+        self.cache, self.mask = output_cache(output), attention
         fed = new_mask[:, -1].bool()
         logits, states = output.logits[:, -1], output.hidden_states[-1][:, -1]
         if self.logits is None or self.states is None:
@@ -141,7 +142,7 @@ class BatchedContexts:
         )
         source = torch.tensor([i for i, p in enumerate(prompts) for _ in groups[p]])
         targets = [row for p in prompts for row in groups[p]]
-        self._append_rows(output.past_key_values, mask, source, targets)
+        self._append_rows(output_cache(output), mask, source, targets)
         left = [list(t) for t in tokens]
         for row in targets:
             left[row] = left[row][-1:]
@@ -191,3 +192,18 @@ class BatchedContexts:
                 index = columns[:, None, :, None].expand(-1, tensor.shape[1], -1, tensor.shape[3])
                 setattr(layer, name, tensor.gather(2, index.to(tensor.device)))
         self.mask = new_mask
+
+
+def cache_keyword(model: Any) -> str:
+    """The keyword a model's ``forward`` takes a KV cache by.
+
+    ``cache`` in transformers releases that renamed it, ``past_key_values`` before (and
+    through peft's wrappers, which pass it on).
+    """
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+
+
+def output_cache(output: Any) -> Any:
+    """The KV cache a forward pass returned, under either name."""
+    return output["cache"] if "cache" in output else output["past_key_values"]
