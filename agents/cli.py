@@ -238,6 +238,7 @@ def _train(args: argparse.Namespace) -> int | None:
     )
     if main:
         print(result.summary(config.train.eval_split))
+    distributed.finish()
     return None
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from agents.common import distributed
 from agents.training.loop import TrainConfig, train
 from agents.training.runs import RunConfig, build_run
 from textenvs.data import TaggedSentence
@@ -138,3 +139,4 @@ def main(out: Path) -> None:
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]))
+    distributed.finish()

@@ -168,3 +168,15 @@ def current() -> Distributed:
     return Distributed(
         rank=state.process_index, world_size=state.num_processes, device=state.device
     )
+
+
+def finish() -> None:
+    """Leave the process group cleanly at the end of a data-parallel run.
+
+    Every process waits for the others, then the group is destroyed: a process that exits
+    with the group still up can abort in its communication threads' teardown
+    ("terminate called without an active exception"). Nothing to do in one process.
+    """
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
