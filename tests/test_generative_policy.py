@@ -35,6 +35,16 @@ def make_env(policy: GenerativePolicy, **kwargs) -> gym.Env:  # type: ignore[no-
     return gym.make("TextSummarization-v0", dataset=EXAMPLES, tokenizer=policy.tokenizer, **kwargs)
 
 
+def make_vector_env(policy: GenerativePolicy, num_envs: int, **kwargs) -> gym.vector.VectorEnv:  # type: ignore[no-untyped-def]
+    return gym.make_vec(
+        "TextSummarization-v0",
+        num_envs=num_envs,
+        dataset=EXAMPLES,
+        tokenizer=policy.tokenizer,
+        **kwargs,
+    )
+
+
 def train_a_little(policy: GenerativePolicy) -> None:
     logprobs, values, mask = policy.sequence_logprobs(
         [e.prompt for e in EXAMPLES], [policy.tokenizer.encode(e.references[0]) for e in EXAMPLES]
@@ -171,13 +181,7 @@ def test_evaluate_actions_matches_acting_over_a_rollout(record_step_outputs, pef
     policy = make_policy(peft)
     train_a_little(policy)
     recorded = record_step_outputs(policy)
-    envs = gym.make_vec(
-        "TextSummarization-v0",
-        num_envs=4,
-        dataset=EXAMPLES,
-        tokenizer=policy.tokenizer,
-        max_new_tokens=3,
-    )
+    envs = make_vector_env(policy, 4, max_new_tokens=3)
     rollout = RolloutCollector(envs, policy, seed=0).collect(9)
     assert rollout.dones.any() and not rollout.valid.all()  # several episodes per sub-env
     observations, infos, masks, actions = rollout.flat()
@@ -239,9 +243,7 @@ def test_the_reference_keeps_its_own_batched_cache() -> None:
     policy = make_policy(temperature=0.0)
     base = copy.deepcopy(policy.transformer.get_base_model())
     train_a_little(policy)
-    envs = gym.make_vec(
-        "TextSummarization-v0", num_envs=2, dataset=EXAMPLES, tokenizer=policy.tokenizer
-    )
+    envs = make_vector_env(policy, 2)
     observations, infos = envs.reset(seed=0)
     infos = [
         {"prompt": infos["prompt"][i], "episode_id": int(infos["episode_id"][i])} for i in range(2)
@@ -325,13 +327,7 @@ def test_samples_of_one_prompt_share_its_pass_with_the_same_values_and_gradients
 def test_evaluate_actions_matches_acting_over_group_rollouts(record_step_outputs) -> None:  # type: ignore[no-untyped-def]
     policy = make_policy()
     train_a_little(policy)
-    envs = gym.make_vec(
-        "TextSummarization-v0",
-        num_envs=6,
-        dataset=EXAMPLES,
-        tokenizer=policy.tokenizer,
-        max_new_tokens=4,
-    )
+    envs = make_vector_env(policy, 6, max_new_tokens=4)
     rollout = RolloutCollector(envs, policy, seed=0).collect_groups([0, 1], k=3)
     observations, infos, masks, actions = rollout.flat()
     valid = rollout.valid.reshape(-1)

@@ -30,7 +30,13 @@ from transformers.generation.logits_process import (
 from agents.common.vector import episode_id
 from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
-from agents.policies.kv_batch import BatchedContexts, cache_keyword, output_cache
+from agents.policies.kv_batch import (
+    BatchedContexts,
+    cache_keyword,
+    output_cache,
+    pad_rows,
+    row_positions,
+)
 from agents.policies.peft_methods import PeftSpec, adapters_disabled
 from textenvs.errors import InputError
 
@@ -384,12 +390,8 @@ class GenerativePolicy(PeftPolicy):
         states = []
         pad = self.tokenizer.pad_token_id or 0
         for chunk in _chunks([len(s) for s in sequences], self.score_tokens):
-            width = max(len(sequences[i]) for i in chunk)
-            ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-            attention = torch.zeros(len(chunk), width, dtype=torch.long)
-            for row, i in enumerate(chunk):
-                ids[row, : len(sequences[i])] = torch.tensor(sequences[i])
-                attention[row, : len(sequences[i])] = 1
+            ids, attention = pad_rows([sequences[i] for i in chunk], pad)
+            width = ids.shape[1]
             self.forward_calls += 1
             output = model(
                 input_ids=ids.to(self.device),
@@ -426,21 +428,14 @@ class GenerativePolicy(PeftPolicy):
         units = list(groups.items())
         sizes = [len(c) + sum(len(sequences[i]) - len(c) for i in rows) for c, rows in units]
         found: dict[tuple[int, int], torch.Tensor] = {}  # (sequence, position) -> state
-        for chunk in _budget_chunks(sizes, self.score_tokens):
+        for chunk in _chunks(sizes, self.score_tokens, padded=False):
             chosen = [units[u] for u in chunk]
-            width = max(len(c) for c, _ in chosen)
-            ids = torch.full((len(chosen), width), pad, dtype=torch.long)
-            mask = torch.zeros(len(chosen), width, dtype=torch.long)
-            positions = torch.zeros(len(chosen), width, dtype=torch.long)
-            for g, (context, _) in enumerate(chosen):
-                ids[g, width - len(context) :] = torch.tensor(context)
-                mask[g, width - len(context) :] = 1
-                positions[g, width - len(context) :] = torch.arange(len(context))
+            ids, mask = pad_rows([list(context) for context, _ in chosen], pad, left=True)
             self.forward_calls += 1
             prompt_pass = model(
                 input_ids=ids.to(device),
                 attention_mask=mask.to(device),
-                position_ids=positions.to(device),
+                position_ids=row_positions(mask).to(device),
                 use_cache=True,
                 output_hidden_states=True,
                 logits_to_keep=1,
@@ -455,12 +450,7 @@ class GenerativePolicy(PeftPolicy):
                 for layer in cache.layers:
                     layer.keys = layer.keys.index_select(0, group_of)
                     layer.values = layer.values.index_select(0, group_of)
-                ids = torch.full((len(members), longest), pad, dtype=torch.long)
-                written = torch.zeros(len(members), longest, dtype=torch.long)
-                for row, (_, i) in enumerate(members):
-                    tokens = sequences[i][len(contexts[i]) :]
-                    ids[row, : len(tokens)] = torch.tensor(tokens, dtype=torch.long)
-                    written[row, : len(tokens)] = 1
+                ids, written = pad_rows([sequences[i][len(contexts[i]) :] for _, i in members], pad)
                 lengths = torch.tensor([len(contexts[i]) for _, i in members])
                 self.forward_calls += 1
                 completion_pass = model(
@@ -526,42 +516,23 @@ class GenerativePolicy(PeftPolicy):
         return [self.tokenizer.decode(w, skip_special_tokens=True) for w in written]
 
 
-def _budget_chunks(sizes: list[int], most_tokens: int) -> list[list[int]]:
-    """Consecutive indices grouped so that each group's total size stays under ``most_tokens``.
+def _chunks(sizes: list[int], most_tokens: int, padded: bool = True) -> list[list[int]]:
+    """Consecutive indices grouped so that each group's cost stays under ``most_tokens``.
 
-    An item larger than ``most_tokens`` gets a group of its own.
+    The cost of a group is its padded size (its largest size times its count) or, with
+    ``padded=False``, its total. An item over the budget gets a group of its own.
     """
     chunks: list[list[int]] = []
     current: list[int] = []
-    total = 0
+    width = total = 0
     for i, size in enumerate(sizes):
-        if current and total + size > most_tokens:
+        cost = max(width, size) * (len(current) + 1) if padded else total + size
+        if current and cost > most_tokens:
             chunks.append(current)
-            current, total = [], 0
+            current, width, total = [], 0, 0
         current.append(i)
-        total += size
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _chunks(lengths: list[int], most_tokens: int) -> list[list[int]]:
-    """Consecutive indices grouped so that each group's padded size stays under ``most_tokens``.
-
-    A sequence longer than ``most_tokens`` gets a group of its own.
-    """
-    chunks: list[list[int]] = []
-    current: list[int] = []
-    width = 0
-    for i, length in enumerate(lengths):
-        if current and max(width, length) * (len(current) + 1) > most_tokens:
-            chunks.append(current)
-            current, width = [], 0
-        current.append(i)
-        width = max(width, length)
-    if current:
-        chunks.append(current)
-    return chunks
+        width, total = max(width, size), total + size
+    return [*chunks, current] if current else chunks
 
 
 def _generated(observation: dict[str, Any]) -> list[int]:

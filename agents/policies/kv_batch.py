@@ -24,6 +24,7 @@ tokens in the cache themselves; their policies act episode by episode instead.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any
 
@@ -66,19 +67,10 @@ class BatchedContexts:
             self.mask[restarted] = 0
             self.lengths[restarted] = 0
         tokens = self._prefill(model, tokens, restart)
-        longest = max((len(t) for t in tokens), default=0)
-        if longest == 0:
+        if not any(tokens):
             return
-        ids = torch.full((self.rows, longest), self.pad_id, dtype=torch.long)
-        new_mask = torch.zeros(self.rows, longest, dtype=torch.long)
-        positions = torch.zeros(self.rows, longest, dtype=torch.long)
-        lengths = self.lengths.cpu()
-        for row, row_tokens in enumerate(tokens):
-            if row_tokens:
-                start = longest - len(row_tokens)
-                ids[row, start:] = torch.tensor(row_tokens)
-                new_mask[row, start:] = 1
-                positions[row, start:] = lengths[row] + torch.arange(len(row_tokens))
+        ids, new_mask = pad_rows(tokens, self.pad_id, left=True)
+        positions = self.lengths.cpu()[:, None] + row_positions(new_mask)
         self._forward(model, ids, new_mask, positions)
 
     def _forward(
@@ -123,15 +115,8 @@ class BatchedContexts:
         if not groups:
             return tokens
         prompts = list(groups)
-        longest = max(len(p) - 1 for p in prompts)
-        ids = torch.full((len(prompts), longest), self.pad_id, dtype=torch.long)
-        mask = torch.zeros(len(prompts), longest, dtype=torch.long)
-        positions = torch.zeros(len(prompts), longest, dtype=torch.long)
-        for i, prompt in enumerate(prompts):
-            start = longest - (len(prompt) - 1)
-            ids[i, start:] = torch.tensor(prompt[:-1])
-            mask[i, start:] = 1
-            positions[i, start:] = torch.arange(len(prompt) - 1)
+        ids, mask = pad_rows([list(p[:-1]) for p in prompts], self.pad_id, left=True)
+        positions = row_positions(mask)
         self.forward_calls += 1
         output = model(
             input_ids=ids.to(self.device),
@@ -194,6 +179,29 @@ class BatchedContexts:
         self.mask = new_mask
 
 
+def pad_rows(
+    rows: list[list[int]], pad: int, left: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token rows as one ``(len(rows), longest)`` id tensor and its 0/1 attention mask.
+
+    Padded on the right, or on the left (``left=True``: every row ends in the last column).
+    """
+    width = max((len(row) for row in rows), default=0)
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros(len(rows), width, dtype=torch.long)
+    for i, row in enumerate(rows):
+        if row:
+            columns = slice(width - len(row), width) if left else slice(0, len(row))
+            ids[i, columns] = torch.tensor(row, dtype=torch.long)
+            mask[i, columns] = 1
+    return ids, mask
+
+
+def row_positions(mask: torch.Tensor) -> torch.Tensor:
+    """Each token's position within its row's tokens (0, 1, ...; padding gets 0)."""
+    return (mask.cumsum(dim=1) - 1).clamp(min=0)
+
+
 def cache_keyword(model: Any) -> str:
     """The keyword a model's ``forward`` takes a KV cache by.
 
@@ -201,7 +209,13 @@ def cache_keyword(model: Any) -> str:
     through peft's wrappers, which pass it on).
     """
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+    return _forward_keyword(getattr(base.forward, "__func__", base.forward))
+
+
+@functools.lru_cache(maxsize=64)
+def _forward_keyword(forward: Any) -> str:
+    """:func:`cache_keyword` of one ``forward`` (looked up once, not at every step)."""
+    return "cache" if "cache" in inspect.signature(forward).parameters else "past_key_values"
 
 
 def output_cache(output: Any) -> Any:

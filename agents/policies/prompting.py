@@ -23,6 +23,7 @@ import torch
 
 from agents.common.protocol import BaseAgent
 from agents.policies.backbones import Backbone
+from agents.policies.kv_batch import pad_rows
 from textenvs.errors import InputError
 
 TEMPLATE = "Text: {text}\nLabel:"
@@ -97,16 +98,10 @@ class PromptClassifier(BaseAgent):
         """Log-likelihood of each class's label word after the prompt for ``text``."""
         context = self.tokenizer(self.prefix + TEMPLATE.format(text=text))["input_ids"]
         sequences = [context + candidate for candidate in self.candidates]
-        width = max(len(s) for s in sequences)
-        pad = self.tokenizer.pad_token_id or 0
+        ids, attention = pad_rows(sequences, self.tokenizer.pad_token_id or 0)
         device = next(self.model.parameters()).device
-        ids = torch.tensor([s + [pad] * (width - len(s)) for s in sequences], device=device)
-        attention = torch.tensor(
-            [[1] * len(s) + [0] * (width - len(s)) for s in sequences], device=device
-        )
-        logprobs = (
-            self.model(input_ids=ids, attention_mask=attention).logits.float().log_softmax(-1)
-        )
+        logits = self.model(input_ids=ids.to(device), attention_mask=attention.to(device)).logits
+        logprobs = logits.float().log_softmax(-1)
         scores = []
         for row, candidate in enumerate(self.candidates):
             positions = torch.arange(len(context) - 1, len(context) - 1 + len(candidate))
