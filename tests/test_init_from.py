@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from agents.policies.backbones import tiny_backbone
+from agents.policies.classification import ClassificationPolicy
 from agents.policies.generative import GenerativePolicy
 from agents.training.loop import TrainConfig
 from agents.training.runs import RunConfig, build_run, load_policy
@@ -97,3 +98,16 @@ def test_bad_starting_points_fail_in_one_line(tmp_path: Path) -> None:
     start = trained_start(tmp_path, peft="prompt_tuning")
     with pytest.raises(InputError, match="cannot start from a prompt_tuning policy"):
         build_run(run_config(start))
+
+
+def test_a_start_built_for_other_classes_is_refused(tmp_path: Path) -> None:
+    ClassificationPolicy(tiny_backbone("encoder"), ["bad", "good"], "lora").save(tmp_path / "p")
+    config = RunConfig(
+        env="TextClassification-v0",
+        learner="ppo",
+        init_from=str(tmp_path / "p"),
+        tuned=False,
+        train=TrainConfig(eval_every=0, test_split=None, progress=False),
+    )
+    with pytest.raises(InputError, match=r"init_from .*built for classes \('bad', 'good'\)"):
+        build_run(config)

@@ -247,37 +247,32 @@ def build_policy(config: RunConfig, dataset: Any = None, train_env: gym.Env | No
     if unknown:  # before the backbone loads
         raise ConfigError(f"policy_kwargs: {policy_class.__name__} takes no {unknown[0]!r}")
     if config.init_from is not None:
-        return start_policy(config, policy_class, peft, arguments, fixed)
+        policy = start_policy(config, policy_class, peft, fixed)
+        if arguments:  # tagging and classification: the start must know the env's tags / classes
+            try:
+                policy.check_env(env)
+            except InputError as error:
+                raise ConfigError(f"init_from {config.init_from}: {error}") from None
+        return policy
     backbone = load_backbone(config.backbone)
     return policy_class(backbone, *arguments, peft, **fixed, **config.policy_kwargs)
 
 
 def start_policy(
-    config: RunConfig,
-    policy_class: type[Any],
-    peft: PeftSpec,
-    arguments: tuple[Any, ...],
-    fixed: dict[str, Any],
+    config: RunConfig, policy_class: type[Any], peft: PeftSpec, fixed: dict[str, Any]
 ) -> Any:
     """``config.init_from``'s policy, merged, with a new ``peft`` adapter (see ``init_from``).
 
-    The env's tags or classes must be the saved policy's; ``policy_kwargs`` replace its
-    other arguments. ``config.backbone`` is not used: the saved policy names its own.
+    ``policy_kwargs`` replace the saved policy's arguments (its tags or classes stay, and
+    :func:`build_policy` checks them against the env's). ``config.backbone`` is not used:
+    the saved policy names its own.
     """
     source = Path(str(config.init_from))
     if (source / BEST / "policy_config.json").is_file():  # a run folder: its best policy
         source = source / BEST
     if not (source / "policy_config.json").is_file():
         raise ConfigError(f"init_from: {source} holds no saved policy (policy_config.json)")
-    policy = policy_class.starting_from(source, peft, **fixed, **config.policy_kwargs)
-    names = ("tag_names", "label_names")
-    for name, expected in zip(names, arguments):
-        if list(getattr(policy, name, expected)) != list(expected):
-            raise ConfigError(
-                f"init_from: {source} has {name} {list(getattr(policy, name))}, the env "
-                f"{list(expected)}"
-            )
-    return policy
+    return policy_class.starting_from(source, peft, **fixed, **config.policy_kwargs)
 
 
 def make_checked_env(config: RunConfig, dataset: Any, split: str) -> gym.Env:
