@@ -93,7 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         "--learner", help="rloo (the default), grpo, ppo, a2c, reinforce or supervised"
     )
     train.add_argument("--backbone", help="minilm, smollm2, tiny-bert, tiny-causal, hub name, path")
-    train.add_argument("--peft", help="lora, ia3, prompt_tuning, prefix_tuning, bitfit, ...")
+    train.add_argument(
+        "--peft", help=f"{', '.join(PEFT_METHODS)} (settings: peft_kwargs.NAME=VALUE)"
+    )
     train.add_argument("--seed", type=int)
     train.add_argument("--data", help="a dataset folder (train/validation/test files)")
     train.add_argument(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import gymnasium as gym
 import pytest
+from safetensors.torch import load_file
 
 from agents import MemorizerAgent, RandomAgent, evaluate
 from agents.cli import main
@@ -120,6 +121,10 @@ def test_bench_writes_its_table_results_report_and_plots(tmp_path: Path) -> None
         (["bench", "--budget", "30"], "budget '30': expected a number with its unit"),
         (["train", "--learner", "ppo"], "--out is required"),
         (["train", "--out", "x", "--peft", "lorra"], "unknown PEFT method"),
+        (
+            ["train", "--out", "x", "--peft", "adapter", "peft_kwargs.adapter_activation=softmax"],
+            "adapter_activation must be one of relu, gelu, tanh, silu, got 'softmax'",
+        ),
         (["train", "--out", "x", "--config", "missing.yaml"], "cannot read the config"),
         (["eval", "--checkpoint", "nowhere"], "not a run folder"),
         (["bench", "--data", "no/such/folder"], "no/such/folder: not a readable folder"),
@@ -161,6 +166,20 @@ def test_resume_extends_a_run_and_refuses_changed_settings(
         assert main(["train", "--out", out, "--resume", *change]) == 2
         error = capsys.readouterr().err.strip().splitlines()
         assert len(error) == 1 and f"{name} cannot change on resume" in error[0], error
+
+
+def test_train_with_bottleneck_adapters_saves_only_them(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    settings = ["peft_kwargs.adapter_size=8", "peft_kwargs.adapter_placement=houlsby"]
+    common = ["train.eval_limit=3", "train.test_split=null", "train.progress=false"]
+    args = ["--learner", "reinforce", "--backbone", "tiny-bert", "--peft", "adapter"]
+    run = ["learner_config.updates=1", "num_envs=2", *settings, *common]
+    assert main(["train", *args, "--out", str(out), *run]) == 0
+    saved = json.loads((out / "best" / "policy_config.json").read_text())
+    assert saved["peft"]["method"] == "adapter" and saved["peft"]["adapter_size"] == 8
+    names = list(load_file(out / "best" / "transformer_trained.safetensors"))
+    # Two layers, two adapters each (houlsby), four tensors per adapter.
+    assert len(names) == 16 and all(".bottleneck_adapters.0." in name for name in names)
 
 
 def test_help_config_lists_every_key(capsys: pytest.CaptureFixture[str]) -> None:

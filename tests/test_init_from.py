@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from agents.policies.adapters import BottleneckAdapter
 from agents.policies.backbones import tiny_backbone
 from agents.policies.classification import ClassificationPolicy
 from agents.policies.generative import GenerativePolicy
@@ -111,3 +112,33 @@ def test_a_start_built_for_other_classes_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match=r"init_from .*built for classes \('bad', 'good'\)"):
         build_run(config)
+
+
+def test_starting_from_an_adapter_policy_keeps_its_adapters_fixed(tmp_path: Path) -> None:
+    """Bottleneck adapters cannot be merged: they stay in the backbone, frozen and on."""
+    start = trained_start(tmp_path, peft="adapter")
+    saved = load_policy(start / "best")
+    expected = logprobs_of(saved)
+    assert not torch.allclose(expected, logprobs_of(saved, reference=True), atol=1e-4)
+    new = {"adapter_placement": "houlsby", "adapter_size": 4}
+    policy = build_run(run_config(start, peft="adapter", peft_kwargs=new)).policy
+    adapters = [m for m in policy.transformer.modules() if isinstance(m, BottleneckAdapter)]
+    assert [a.fixed for a in adapters].count(True) == 2  # the start's: pfeiffer, two layers
+    assert [a.fixed for a in adapters].count(False) == 4  # the new ones: houlsby
+    trains = {p for p in policy.transformer.parameters() if p.requires_grad}
+    assert trains == {p for a in adapters if not a.fixed for p in a.parameters()}
+    torch.testing.assert_close(logprobs_of(policy), expected)
+    torch.testing.assert_close(logprobs_of(policy, reference=True), expected)
+    logprobs, _, mask = policy.sequence_logprobs(PROMPTS, WRITTEN)
+    optimizer = torch.optim.SGD([p for p in policy.parameters() if p.requires_grad], lr=1.0)
+    (-logprobs[mask].sum()).backward()
+    optimizer.step()
+    moved = logprobs_of(policy)
+    assert not torch.allclose(moved, expected, atol=1e-4)
+    torch.testing.assert_close(logprobs_of(policy, reference=True), expected)
+    policy.save(tmp_path / "rl")
+    loaded = load_policy(tmp_path / "rl")
+    torch.testing.assert_close(logprobs_of(loaded), moved)
+    torch.testing.assert_close(logprobs_of(loaded, reference=True), expected)
+    with pytest.raises(InputError, match="bottleneck adapters cannot be merged"):
+        loaded.merge()

@@ -2,12 +2,12 @@
 
 A saved policy is a folder with the adapter in PEFT's own layout (``adapter/`` holding
 ``adapter_model.safetensors`` and ``adapter_config.json``, loadable with ``peft`` alone) or,
-for BitFit, full fine-tuning and merged models, ``transformer_trained.safetensors`` (whatever
-of the backbone trains); ``heads.safetensors`` (the policy's own layers); and
-``policy_config.json`` (the policy class, the backbone's name, the PEFT spec, the policy's
-arguments and the SHA-256 of each of those files), so that ``load`` rebuilds it from the
-embedded or hub backbone, after checking that no file changed. Weights are read only as
-safetensors: loading a policy cannot run code.
+for bottleneck adapters, BitFit, full fine-tuning and merged models,
+``transformer_trained.safetensors`` (whatever of the backbone trains); ``heads.safetensors``
+(the policy's own layers); and ``policy_config.json`` (the policy class, the backbone's name,
+the PEFT spec, the policy's arguments and the SHA-256 of each of those files), so that
+``load`` rebuilds it from the embedded or hub backbone, after checking that no file changed.
+Weights are read only as safetensors: loading a policy cannot run code.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from agents.common.protocol import BaseAgent
+from agents.policies.adapters import fix_adapters
 from agents.policies.backbones import Backbone, load_backbone
 from agents.policies.peft_methods import (
+    DISABLEABLE,
     PeftSpec,
     adapters_disabled,
     apply_peft,
@@ -147,11 +149,10 @@ class PeftPolicy(nn.Module, BaseAgent):
             ValueError: the PEFT method has no adapter to disable (``none``, ``frozen``,
                 ``bitfit``): the reference would be the trained model itself.
         """
-        if self.peft_spec.method not in ("lora", "ia3", "prompt_tuning", "prefix_tuning"):
+        if self.peft_spec.method not in DISABLEABLE:
             raise InputError(
-                f"a KL penalty needs an adapter to disable (lora, ia3, prompt_tuning, "
-                f"prefix_tuning); with peft={self.peft_spec.method!r} the reference would be "
-                "the trained model itself"
+                f"a KL penalty needs an adapter to disable ({', '.join(DISABLEABLE)}); with "
+                f"peft={self.peft_spec.method!r} the reference would be the trained model itself"
             )
         store = self.__dict__.setdefault("_reference_caches", {})
         own = self.acting_state()
@@ -281,7 +282,8 @@ class PeftPolicy(nn.Module, BaseAgent):
 
         Raises:
             InputError: not a saved policy of this class, or one whose adapter cannot be
-                merged (prompt or prefix tuning).
+                merged (prompt or prefix tuning). Bottleneck adapters, which cannot be
+                merged either, stay in the new backbone as fixed, frozen layers.
         """
         directory = Path(directory)
         start = cls.load(directory)
@@ -295,7 +297,17 @@ class PeftPolicy(nn.Module, BaseAgent):
         return hasattr(self.transformer, "peft_config") and not self.merged
 
     def merge(self: Policy) -> Policy:
-        """Fold LoRA / IA3 weights into the transformer, for deployment; returns self."""
+        """Fold LoRA / IA3 weights into the transformer, for deployment; returns self.
+
+        Raises:
+            InputError: any other method (bottleneck adapters have a non-linearity).
+        """
+        if self.peft_spec.method == "adapter":
+            raise InputError(
+                "bottleneck adapters cannot be merged into the backbone (their non-linearity "
+                "between the down- and up-projection is no weight update): use the policy "
+                "unmerged, or train with lora or ia3 to merge"
+            )
         if self.peft_spec.method not in ("lora", "ia3"):
             raise InputError(
                 f"only LoRA and IA3 adapters can be merged, not {self.peft_spec.method}"
@@ -309,7 +321,9 @@ class PeftPolicy(nn.Module, BaseAgent):
 def merged_backbone(policy: PeftPolicy) -> Backbone:
     """``policy``'s transformer with its adapter merged in, as a backbone for a new adapter.
 
-    The policy gives up its transformer (merged in place, no copy).
+    The policy gives up its transformer (merged in place, no copy). Bottleneck adapters
+    cannot be merged: they stay, frozen and fixed (a new adapter's ``adapters_disabled``
+    leaves them on, so the KL reference is ``policy``).
 
     Raises:
         InputError: prompt or prefix tuning, whose virtual tokens cannot be merged.
@@ -324,6 +338,7 @@ def merged_backbone(policy: PeftPolicy) -> Backbone:
     if policy._is_peft_model():
         model = model.merge_and_unload() if method in ("lora", "ia3") else model.get_base_model()
     model.requires_grad_(False)
+    fix_adapters(model)
     return Backbone(model, policy.tokenizer, policy.backbone_name, policy.backbone_kind)
 
 

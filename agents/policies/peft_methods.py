@@ -1,10 +1,11 @@
-"""Parameter-efficient heads on a backbone, by name: LoRA, IA3, prompt/prefix tuning, BitFit.
+"""Parameter-efficient heads on a backbone, by name: LoRA, IA3, prompts, adapters, BitFit.
 
-Every method but BitFit comes from Hugging Face ``peft``; BitFit (train the bias terms only)
-is written here because peft has none. ``none`` trains the whole backbone and ``frozen``
-trains nothing of it (only the policy's task heads learn). Apart from ``none`` and
-``bitfit``, the backbone's own weights never change: the reference model of a KL penalty is
-the same model with its adapters disabled (:func:`adapters_disabled`), one copy of the weights.
+LoRA, IA3 and prompt / prefix tuning come from Hugging Face ``peft``; bottleneck adapters
+(:mod:`agents.policies.adapters`) and BitFit (train the bias terms only) are written here
+because peft has neither. ``none`` trains the whole backbone and ``frozen`` trains nothing of
+it (only the policy's task heads learn). Apart from ``none`` and ``bitfit``, the backbone's
+own weights never change: the reference model of a KL penalty is the same model with its
+adapters disabled (:func:`adapters_disabled`), one copy of the weights.
 """
 
 from __future__ import annotations
@@ -17,9 +18,21 @@ from typing import Any
 import peft
 from torch import nn
 
+from agents.policies.adapters import ACTIVATIONS, PLACEMENTS, adapters_off, add_adapters
 from textenvs.errors import InputError
 
-PEFT_METHODS = ("lora", "ia3", "prompt_tuning", "prefix_tuning", "bitfit", "none", "frozen")
+PEFT_METHODS = (
+    "lora",
+    "ia3",
+    "prompt_tuning",
+    "prefix_tuning",
+    "adapter",
+    "bitfit",
+    "none",
+    "frozen",
+)
+DISABLEABLE = ("lora", "ia3", "prompt_tuning", "prefix_tuning", "adapter")
+"""The methods whose adapters :func:`adapters_disabled` switches off (a KL reference)."""
 
 
 @dataclass
@@ -36,6 +49,12 @@ class PeftSpec:
         use_dora: LoRA with weight decomposition (DoRA).
         use_rslora: rank-stabilised LoRA scaling (alpha / sqrt(r)).
         num_virtual_tokens: prompt / prefix length for prompt and prefix tuning.
+        adapter_size: bottleneck width of each bottleneck adapter.
+        adapter_placement: ``"pfeiffer"`` (one adapter per layer, after the feed-forward
+            block: half the adapters of ``"houlsby"`` for about its accuracy, Pfeiffer et al.
+            2021) or ``"houlsby"`` (after the attention and the feed-forward blocks).
+        adapter_activation: the adapters' non-linearity, a name in
+            ``agents.policies.adapters.ACTIVATIONS``.
     """
 
     method: str = "lora"
@@ -48,15 +67,31 @@ class PeftSpec:
     use_dora: bool = field(default=False, metadata={"help": "DoRA"})
     use_rslora: bool = field(default=False, metadata={"help": "rank-stabilised LoRA"})
     num_virtual_tokens: int = field(default=8, metadata={"help": "prompt/prefix tuning length"})
+    adapter_size: int = field(default=64, metadata={"help": "bottleneck adapter width"})
+    adapter_placement: str = field(
+        default="pfeiffer",
+        metadata={"help": "bottleneck adapters: pfeiffer (after feed-forward) or houlsby (+ attn)"},
+    )
+    adapter_activation: str = field(
+        default="relu", metadata={"help": f"bottleneck adapters: {', '.join(ACTIVATIONS)}"}
+    )
 
     def __post_init__(self) -> None:
         if self.method not in PEFT_METHODS:
             raise InputError(f"unknown PEFT method {self.method!r}; expected one of {PEFT_METHODS}")
-        for name in ("r", "alpha", "num_virtual_tokens"):
+        for name in ("r", "alpha", "num_virtual_tokens", "adapter_size"):
             if getattr(self, name) < 1:
                 raise InputError(f"PEFT {name} must be >= 1, got {getattr(self, name)!r}")
         if not 0.0 <= self.dropout < 1.0:
             raise InputError(f"PEFT dropout must be in [0, 1), got {self.dropout!r}")
+        for name, known in (
+            ("adapter_placement", PLACEMENTS),
+            ("adapter_activation", tuple(ACTIVATIONS)),
+        ):
+            if getattr(self, name) not in known:
+                raise InputError(
+                    f"PEFT {name} must be one of {', '.join(known)}, got {getattr(self, name)!r}"
+                )
 
 
 def apply_peft(model: nn.Module, spec: PeftSpec | str, causal: bool = False) -> nn.Module:
@@ -70,12 +105,17 @@ def apply_peft(model: nn.Module, spec: PeftSpec | str, causal: bool = False) -> 
 
     Returns:
         A ``peft.PeftModel`` for peft's methods, else ``model`` itself with
-        ``requires_grad`` set.
+        ``requires_grad`` set (and, for ``adapter``, bottleneck adapters inserted).
 
     Raises:
-        ValueError: BitFit on a model without bias terms.
+        InputError: BitFit on a model without bias terms; bottleneck adapters on an
+            architecture where no place for them is found.
     """
     spec = PeftSpec(spec) if isinstance(spec, str) else spec
+    if spec.method == "adapter":
+        model.requires_grad_(False)
+        add_adapters(model, spec.adapter_size, spec.adapter_placement, spec.adapter_activation)
+        return model
     if spec.method in ("none", "frozen", "bitfit"):
         for name, parameter in model.named_parameters():
             trains = spec.method == "none" or (spec.method == "bitfit" and _is_bias(name))
@@ -121,10 +161,11 @@ def trainable_parameters(model: nn.Module) -> tuple[int, int]:
 def adapters_disabled(model: nn.Module) -> Iterator[nn.Module]:
     """The base model inside ``model``, adapters off: the reference policy, no weight copy.
 
-    Yields the module to call: for LoRA and IA3 the same model with its adapter layers
-    switched off, for prompt and prefix tuning the wrapped base model (no virtual tokens).
-    For ``none``, ``frozen`` and ``bitfit`` there is nothing to switch off: it yields
-    ``model`` (whose weights may have changed; such runs need their own reference).
+    Yields the module to call: for LoRA, IA3 and bottleneck adapters the same model with its
+    adapter layers switched off (bottleneck adapters fixed into the backbone by
+    ``merged_backbone`` stay on), for prompt and prefix tuning the wrapped base model (no
+    virtual tokens). For ``none``, ``frozen`` and ``bitfit`` there is nothing to switch off:
+    it yields ``model`` (whose weights may have changed; such runs need their own reference).
     """
     config = getattr(model, "active_peft_config", None)
     if config is not None and config.is_prompt_learning:
@@ -133,7 +174,8 @@ def adapters_disabled(model: nn.Module) -> Iterator[nn.Module]:
         with model.disable_adapter():
             yield model
     else:
-        yield model
+        with adapters_off(model):
+            yield model
 
 
 def _is_bias(name: str) -> bool:

@@ -41,7 +41,7 @@ from agents.learners.supervised import (
 from agents.policies.backbones import load_backbone
 from agents.policies.classification import ClassificationPolicy
 from agents.policies.generative import GenerativePolicy
-from agents.policies.peft_methods import PeftSpec
+from agents.policies.peft_methods import PEFT_METHODS, PeftSpec
 from agents.policies.tagging import TaggingPolicy
 from agents.training.loop import BEST, TrainConfig, TrainResult, train
 from agents.training.presets import tuned_settings
@@ -66,9 +66,10 @@ class RunConfig:
         default_factory=dict, metadata={"help": "the learner's settings (see its config class)"}
     )
     backbone: str = field(default="minilm", metadata={"help": "embedded name, hub name or path"})
-    peft: str = field(default="lora", metadata={"help": "lora, ia3, prompt_tuning, ..."})
+    peft: str = field(default="lora", metadata={"help": f"one of {', '.join(PEFT_METHODS)}"})
     peft_kwargs: dict[str, Any] = field(
-        default_factory=dict, metadata={"help": "PeftSpec settings (r, alpha, target_modules)"}
+        default_factory=dict,
+        metadata={"help": "PeftSpec settings (r, alpha, target_modules, adapter_size, ...)"},
     )
     policy_kwargs: dict[str, Any] = field(
         default_factory=dict, metadata={"help": "extra arguments of the policy class"}
