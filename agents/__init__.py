@@ -64,6 +64,8 @@ from agents.training import (  # noqa: E402
     TrainConfig,
     TrainResult,
     build_run,
+    export_policy,
+    export_run,
     load_policy,
     train,
 )
@@ -103,6 +105,8 @@ __all__ = [
     "a2c_config",
     "build_run",
     "evaluate",
+    "export_policy",
+    "export_run",
     "load_backbone",
     "load_config",
     "load_policy",

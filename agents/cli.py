@@ -6,6 +6,7 @@
     textenvs train --out runs/x --resume
     textenvs train --learner rloo --out runs/x --num-processes 2   # data-parallel (torchrun)
     textenvs eval --checkpoint runs/x --split test
+    textenvs export --checkpoint runs/x --out model/   # a transformers model, adapter merged
     textenvs bench --envs TextNER-v0,TextClassification-v0 --agents random,memorizer,ppo \
         --seeds 3 --budget 10m --out bench/
     textenvs bench --agents ppo,rloo --seeds 5 --backend ray --address auto   # on a Ray cluster
@@ -31,6 +32,7 @@ from agents.common.config import describe, load_config
 from agents.common.evaluation import evaluate
 from agents.policies.backbones import EMBEDDED, TINY
 from agents.policies.peft_methods import PEFT_METHODS
+from agents.training.export import EXPORT_FILE, export_run
 from agents.training.folder import lock_run_folder, write_atomically
 from agents.training.loop import train
 from agents.training.runs import (
@@ -128,6 +130,14 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--split", default="test")
     evaluate.add_argument("--limit", type=int, help="the first N records only")
     evaluate.set_defaults(run=_eval)
+
+    export = commands.add_parser(
+        "export", help="write a run's policy as a transformers model directory (for pipeline)"
+    )
+    export.add_argument("--checkpoint", type=Path, required=True, help="a run folder")
+    export.add_argument("--out", type=Path, required=True, help="the model directory to write")
+    export.add_argument("--policy", default="best", help="the run's saved policy (subfolder)")
+    export.set_defaults(run=_export)
 
     bench = commands.add_parser("bench", help="agents x envs x seeds: table, JSON, report, plots")
     bench.add_argument("--envs", default="TextNER-v0", help="comma-separated env ids")
@@ -299,6 +309,12 @@ def _eval(args: argparse.Namespace) -> None:
         **kwargs,
     )
     print(json.dumps({"env": config.env, "split": args.split, **metrics}, indent=2))
+
+
+def _export(args: argparse.Namespace) -> None:
+    out = export_run(args.checkpoint, args.out, policy=args.policy)
+    task = json.loads((out / EXPORT_FILE).read_text(encoding="utf-8"))["pipeline_task"]
+    print(f'{out}: load it with transformers.pipeline("{task}", model="{out}")')
 
 
 def _bench(args: argparse.Namespace) -> int:

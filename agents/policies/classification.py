@@ -7,9 +7,12 @@ The policy scores the prefix read so far: ``1 + n_classes`` logits in ``mode="re
   only, so a whole episode costs one pass over the text. The one-shot path scores every
   prefix of a text from one forward pass (the state of a prefix is the hidden state of its
   last token).
-* Bidirectional encoder: a prefix's state is the mean of its token states, and every new
-  word changes all of them, so each step re-encodes the prefix: a text of n words costs n
-  encoder passes over up to n words (O(n^2) tokens). Prefer a causal backbone for reading.
+* Bidirectional encoder: a prefix's state is the mean of its token states (``pooling="mean"``)
+  or the encoder's pooler output on its ``[CLS]`` token (``pooling="pooler"``, the state a
+  transformers ``...ForSequenceClassification`` model classifies, so such a policy exports
+  to one exactly). Every new word changes all token states, so each step re-encodes the
+  prefix: a text of n words costs n encoder passes over up to n words (O(n^2) tokens).
+  Prefer a causal backbone for reading.
 
 Acting (:meth:`ClassificationPolicy.step_outputs`) and learning
 (:meth:`ClassificationPolicy.evaluate_actions`, one batched pass of the one-shot path over
@@ -42,6 +45,10 @@ class ClassificationPolicy(PeftPolicy):
         label_names: the env's classes in answer order (``env.unwrapped.label_names``).
         peft: the parameter-efficient method (see :mod:`agents.policies.peft_methods`).
         mode: the env's mode, ``"read"`` or ``"whole"``.
+        pooling: an encoder's prefix state: ``"mean"`` of its token states, or ``"pooler"``,
+            the encoder's pooler output on ``[CLS]`` (exportable as a transformers sequence
+            classifier; see :mod:`agents.training.export`). A causal backbone always uses
+            the last token's state.
     """
 
     acting_caches = ("_episodes",)  # per-episode KV caches / states, by sub-env slot
@@ -52,14 +59,25 @@ class ClassificationPolicy(PeftPolicy):
         label_names: tuple[str, ...] | list[str],
         peft: PeftSpec | str = "lora",
         mode: str = "read",
+        pooling: str = "mean",
     ) -> None:
         super().__init__()
         if mode not in ("read", "whole"):
             raise InputError(f"unknown mode {mode!r}; expected 'read' or 'whole'")
+        if pooling not in ("mean", "pooler"):
+            raise InputError(f"unknown pooling {pooling!r}; expected 'mean' or 'pooler'")
+        if pooling == "pooler" and (
+            backbone.kind != "encoder" or not hasattr(backbone.model, "pooler")
+        ):
+            raise InputError(
+                f"pooling='pooler' needs an encoder with a pooler layer; "
+                f"{type(backbone.model).__name__} has none (use pooling='mean')"
+            )
         self._init_transformer(backbone, peft)
         self.causal = backbone.kind == "causal"
         self.label_names = tuple(label_names)
         self.mode = mode
+        self.pooling = pooling
         n_actions = len(self.label_names) + (1 if mode == "read" else 0)
         self.action_head = nn.Linear(backbone.hidden_size, n_actions)
         self.value_head = nn.Linear(backbone.hidden_size, 1)
@@ -68,7 +86,7 @@ class ClassificationPolicy(PeftPolicy):
 
     def policy_arguments(self) -> dict[str, Any]:
         """The arguments that rebuild this policy (see :meth:`PeftPolicy.save`)."""
-        return {"label_names": list(self.label_names), "mode": self.mode}
+        return {"label_names": list(self.label_names), "mode": self.mode, "pooling": self.pooling}
 
     def word_ids(self, words: list[str], first: int = 0) -> list[list[int]]:
         """The token ids of each word, as read in context (a space before all but the first).
@@ -105,6 +123,10 @@ class ClassificationPolicy(PeftPolicy):
             device = hidden.device
             return hidden[torch.tensor(rows, device=device), torch.tensor(positions, device=device)]
         # An encoder's prefix state depends on the whole prefix: one sequence per prefix.
+        if self.pooling == "pooler":  # the prefix's text as a sequence classifier reads it,
+            # its special tokens ([CLS] ... [SEP]) included
+            cut = [" ".join(words[:n]) for words, wanted in zip(texts, lengths) for n in wanted]
+            return self._forward(self.tokenizer(cut)["input_ids"]).pooler_output
         prefixes = []
         for words, wanted in zip(texts, lengths):
             pieces = self.word_ids(words[: max(wanted)])
@@ -126,6 +148,16 @@ class ClassificationPolicy(PeftPolicy):
         Right padding leaves every real token's state as without it (pads come after, and
         are masked out for an encoder), so a batch gives the states of single sequences.
         """
+        output = self._forward(sequences)
+        hidden = output.hidden_states[-1] if self.causal else output.last_hidden_state
+        width = max(len(s) for s in sequences)
+        attention = torch.tensor(
+            [[1] * len(s) + [0] * (width - len(s)) for s in sequences], device=hidden.device
+        )
+        return hidden[:, -width:], attention  # without prompt-tuning virtual tokens
+
+    def _forward(self, sequences: list[list[int]]) -> Any:
+        """The transformer's output on right-padded token sequences."""
         width = max(len(s) for s in sequences)
         pad = self.tokenizer.pad_token_id or 0
         device = self.device
@@ -134,11 +166,9 @@ class ClassificationPolicy(PeftPolicy):
             [[1] * len(s) + [0] * (width - len(s)) for s in sequences], device=device
         )
         self.forward_calls += 1
-        output = self.transformer(
+        return self.transformer(
             input_ids=input_ids, attention_mask=attention, output_hidden_states=self.causal
         )
-        hidden = output.hidden_states[-1] if self.causal else output.last_hidden_state
-        return hidden[:, -width:], attention  # without prompt-tuning virtual tokens
 
     # -- acting and learning -----------------------------------------------------------------
 

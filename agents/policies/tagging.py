@@ -304,12 +304,18 @@ class TaggingPolicy(PeftPolicy):
         return self.greedy_tag_ids([list(info["words"]) for info in infos])
 
     @torch.no_grad()
-    def greedy_tag_ids(self, sentences: list[list[str]]) -> list[list[int]]:
-        """Greedy tag ids of whole sentences, kept valid IOB2 (see :meth:`plan_episodes`)."""
+    def greedy_tag_ids(self, sentences: list[list[str]], iob2: bool = True) -> list[list[int]]:
+        """Greedy tag ids of whole sentences (see :meth:`plan_episodes`).
+
+        ``iob2``: keep the tags valid IOB2, as the env's action mask does; else each word
+        takes its most likely tag (what an exported token classifier computes).
+        """
         if not sentences:
             return []
         word_states, _ = self.encode_words(sentences)
         valid = iob2_transitions(self.tag_names).to(word_states.device)
+        if not iob2:
+            valid = torch.ones_like(valid)
         longest = max(len(words) for words in sentences)
         chosen = torch.empty((len(sentences), longest), dtype=torch.long)
         previous = torch.full((len(sentences),), -1, dtype=torch.long, device=word_states.device)
@@ -322,13 +328,16 @@ class TaggingPolicy(PeftPolicy):
         return [chosen[row, : len(words)].tolist() for row, words in enumerate(sentences)]
 
     @torch.no_grad()
-    def predict(self, texts: list[str] | list[list[str]]) -> list[list[str]]:
+    def predict(self, texts: list[str] | list[list[str]], iob2: bool = True) -> list[list[str]]:
         """Tags for new text: raw strings (word-tokenized here) or lists of words.
 
-        Decodes left to right, greedily, keeping the tags valid IOB2.
+        Decodes left to right, greedily, keeping the tags valid IOB2 (an ``I-X`` only after
+        ``B-X`` or ``I-X``) unless ``iob2`` is False: then every word takes its most likely
+        tag, as the exported token classifier does (see :mod:`agents.training.export`).
         """
         sentences = [word_tokenize(t) if isinstance(t, str) else list(t) for t in texts]
-        return [[self.tag_names[i] for i in ids] for ids in self.greedy_tag_ids(sentences)]
+        tag_ids = self.greedy_tag_ids(sentences, iob2=iob2)
+        return [[self.tag_names[i] for i in ids] for ids in tag_ids]
 
     def policy_arguments(self) -> dict[str, Any]:
         """The arguments that rebuild this policy (see :meth:`PeftPolicy.save`)."""
