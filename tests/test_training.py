@@ -101,6 +101,14 @@ def test_the_loop_evaluates_selects_logs_and_tests(tmp_path: Path) -> None:
     assert results["test"] == result.test and results["updates"] == 6
 
 
+def test_without_evaluation_the_last_policy_is_kept_as_best(tmp_path: Path) -> None:
+    built, result = fit(run_config(tmp_path / "run", eval_every=0, test_split=None))
+    assert result.history == [] and result.best is None and result.updates == 6
+    loaded = type(built.policy).load(tmp_path / "run" / "best")
+    for name, weight in trainable_weights(built.policy).items():
+        assert torch.equal(dict(loaded.named_parameters())[name].detach(), weight), name
+
+
 def test_early_stopping_on_patience(tmp_path: Path) -> None:
     config = run_config(eval_every=1, patience=1, checkpoint_every=0)
     config.learner_config["learning_rate"] = 1e-9  # nothing changes, so nothing improves

@@ -67,7 +67,8 @@ class TrainConfig:
         default=None, metadata={"help": "run folder for logs and checkpoints (None: no files)"}
     )
     eval_every: int = field(
-        default=10, metadata={"help": "evaluate on validation every N updates (0: only at the end)"}
+        default=10,
+        metadata={"help": "evaluate on validation every N updates (0: never; best/ is the last)"},
     )
     eval_split: str = field(default="validation", metadata={"help": "split for model selection"})
     eval_limit: int | None = field(
@@ -236,6 +237,7 @@ def train(
                 loop.checkpoint()
         if loop.agreed(loop.last_policy_unevaluated()):
             loop.evaluate()  # the last policy gets its say in model selection
+        loop.keep_unselected_policy()
         loop.checkpoint()
     except BaseException:
         loop.log.close()  # what was logged after the last checkpoint is dropped on resume
@@ -368,6 +370,11 @@ class _Loop:
             if caches is not None:
                 policy.load_acting_state(caches)
             self.state.eval_seconds += time.perf_counter() - start
+
+    def keep_unselected_policy(self) -> None:
+        """Without any evaluation to select one, save the last policy as ``best/``."""
+        if self.main and self.out is not None and self.state.best is None:
+            _save_atomically(self.policy, self.out / BEST)
 
     def last_policy_unevaluated(self) -> bool:
         """Whether updates ran since the last evaluation (with evaluation on)."""
