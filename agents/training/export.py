@@ -165,7 +165,15 @@ def _transformers_model(policy: PeftPolicy) -> tuple[nn.Module, str, dict[str, A
         generation.top_k = policy.top_k if sampling else None
         generation.top_p = policy.top_p if sampling else None
         generation.eos_token_id = policy.tokenizer.eos_token_id
-        return model, "text-generation", {"prompt_template": policy.prompt_template}
+        cut = policy.max_prompt_tokens
+        facts: dict[str, Any] = {"prompt_template": policy.prompt_template}
+        if cut is not None:
+            facts["max_prompt_tokens"] = cut
+            facts["decoding"] = (
+                f"the policy cut a prompt longer than {cut} tokens at its end (its template "
+                "stays); the pipeline does not: cut long prompts first"
+            )
+        return model, "text-generation", facts
     raise InputError(f"cannot export a {type(policy).__name__}: no transformers model for it")
 
 
