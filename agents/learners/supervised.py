@@ -11,6 +11,12 @@ loop's evaluation, early stopping, checkpoints and time budget apply to them unc
   and then answer its label (in ``mode="whole"``: answer at once).
 * :class:`SupervisedGenerator`: teacher-forced cross-entropy of the reference completions
   (each token given the prompt and the reference's tokens before it), then EOS.
+
+With ``kl_coef > 0`` the tagger and the classifier add ``kl_coef`` times the mean
+KL(policy || reference) of their action distributions on the batch, the reference being the
+policy with its adapter disabled: for a run started from another (``init_from``), that
+starting policy, heads included. Re-fine-tuning on new data then keeps close to what was
+learned before (a forgetting control; ``benchmarks/continual.py`` measures it).
 """
 
 from __future__ import annotations
@@ -61,6 +67,11 @@ class SupervisedLearner(Learner):
         self.config = config = config or SupervisedConfig()
         if size == 0:
             raise InputError("the supervised baseline needs training records, got none")
+        if config.kl_coef > 0:
+            if config.kl_target is not None:
+                raise InputError("kl_target adapts an RL penalty; a supervised run takes kl_coef")
+            with policy.reference():  # fails clearly if there is no adapter to disable
+                pass
         super().__init__(policy, config)
         self.size = size
         self.batches_per_epoch = math.ceil(size / config.batch_size)
@@ -141,12 +152,17 @@ class SupervisedTagger(SupervisedLearner):
             previous = torch.cat([torch.full((len(batch), 1), -1), gold[:, :-1]], dim=1)
             previous = previous.clamp(min=-1).masked_fill(previous == -100, -1)
             previous = previous.to(policy.device)
-        logits, _, _ = policy.forward_words([list(s.words) for s in batch], previous)
+        words = [list(s.words) for s in batch]
+        logits, _, mask = policy.forward_words(words, previous)
         loss = cross_entropy(
             logits.reshape(-1, logits.shape[-1]),
             gold.to(logits.device).reshape(-1),
             ignore_index=-100,
         )
+        if self.config.kl_coef > 0:
+            with torch.no_grad(), policy.reference():
+                reference, _, _ = policy.forward_words(words, previous)
+            loss = loss + self.config.kl_coef * mean_kl(logits[mask], reference[mask])
         return loss, sum(len(s) for s in batch)
 
 
@@ -180,8 +196,10 @@ class SupervisedClassifier(SupervisedLearner):
         offset = 1 if self.read_mode else 0  # action 0 is "read the next word"
         answers = torch.tensor([self.labels[i] + offset for i in indices])
         if not self.read_mode:
-            logits, _ = self.policy.forward_prefixes(texts, [[len(t)] for t in texts])
-            return cross_entropy(logits, answers.to(logits.device)), len(texts)
+            lengths = [[len(t)] for t in texts]
+            logits, _ = self.policy.forward_prefixes(texts, lengths)
+            loss = cross_entropy(logits, answers.to(logits.device))
+            return loss + self._kl(logits, texts, lengths), len(texts)
         lengths = [list(range(1, len(t) + 1)) for t in texts]
         logits, _ = self.policy.forward_prefixes(texts, lengths)
         ends = torch.tensor(np.cumsum([len(t) for t in texts]) - 1)
@@ -193,7 +211,15 @@ class SupervisedClassifier(SupervisedLearner):
             loss = loss + cross_entropy(
                 reads, torch.zeros(len(reads), dtype=torch.long, device=reads.device)
             )
-        return loss, len(logits)
+        return loss + self._kl(logits, texts, lengths), len(logits)
+
+    def _kl(self, logits: torch.Tensor, texts: list[list[str]], lengths: list[list[int]]) -> Any:
+        """``kl_coef`` times the mean KL to the reference at the same prefixes (0 if off)."""
+        if self.config.kl_coef <= 0:
+            return 0.0
+        with torch.no_grad(), self.policy.reference():
+            reference, _ = self.policy.forward_prefixes(texts, lengths)
+        return self.config.kl_coef * mean_kl(logits, reference)
 
 
 class SupervisedGenerator(SupervisedLearner):
@@ -215,6 +241,11 @@ class SupervisedGenerator(SupervisedLearner):
         examples: list[GenerationExample],
         config: SupervisedConfig | None = None,
     ) -> None:
+        if config is not None and config.kl_coef > 0:
+            raise InputError(
+                "kl_coef: the supervised generator has no KL term (the tagger and the "
+                "classifier have); RL learners on generation envs take it"
+            )
         pairs = [(e.prompt, ref) for e in examples for ref in e.references if ref.strip()]
         super().__init__(policy, len(pairs), config)
         self.prompts = [prompt for prompt, _ in pairs]
@@ -226,6 +257,14 @@ class SupervisedGenerator(SupervisedLearner):
             [self.prompts[i] for i in indices], [self.targets[i] for i in indices]
         )
         return -logprobs[mask].mean(), int(mask.sum())
+
+
+def mean_kl(logits: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """Mean over rows of KL(softmax(logits) || softmax(reference)); ``-inf`` logits allowed."""
+    log_p = torch.log_softmax(logits.float(), -1)
+    log_q = torch.log_softmax(reference.float(), -1)
+    terms = log_p.exp() * (log_p - log_q)
+    return torch.where(log_p.isfinite(), terms, 0.0).sum(-1).mean()
 
 
 def train_supervised_tagger(

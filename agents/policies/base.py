@@ -12,6 +12,7 @@ Weights are read only as safetensors: loading a policy cannot run code.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Iterator
@@ -73,6 +74,9 @@ class PeftPolicy(nn.Module, BaseAgent):
         self.merged = False
         # Grad-carrying encodings acting made for the learner (see reusing_acting_forward).
         self._recorded: dict[Any, Any] | None = None
+        # The heads of the policy this one started from, frozen, for the reference (a plain
+        # dict: not submodules, so neither trained nor saved with this policy's heads).
+        self.start_heads: dict[str, nn.Module] = {}
 
     @property
     def device(self) -> torch.device:
@@ -140,8 +144,10 @@ class PeftPolicy(nn.Module, BaseAgent):
     def reference(self) -> Iterator[None]:
         """Act as the reference policy: adapters disabled, the same heads, its own caches.
 
-        The reference is the backbone without its adapter (no weight copy). The heads are
-        shared, so for a policy whose heads are trained from scratch (tagging,
+        The reference is the backbone without its adapter (no weight copy). For a policy
+        started from another (:meth:`starting_from`), the reference is that policy whole: its
+        merged backbone and a frozen copy of its heads (``start_heads``). Otherwise the heads
+        are shared, so for a policy whose heads are trained from scratch (tagging,
         classification) the KL penalty keeps the adapted representation close to the
         pretrained one; for a language model's own head it is the usual RLHF reference.
 
@@ -158,13 +164,17 @@ class PeftPolicy(nn.Module, BaseAgent):
         own = self.acting_state()
         self.load_acting_state(store)
         peft_model = self._modules["transformer"]
+        heads = {name: self._modules[name] for name in self.start_heads}
         recorded, self._recorded = self._recorded, None  # not the reference's
         try:
             with adapters_disabled(peft_model) as base:
                 self._modules["transformer"] = base
+                for name, head in self.start_heads.items():
+                    self._modules[name] = head.to(self.device)
                 yield
         finally:
             self._recorded = recorded
+            self._modules.update(heads)
             self._modules["transformer"] = peft_model
             store.update({name: getattr(self, name) for name in self.acting_caches})
             self.load_acting_state(own)
@@ -247,6 +257,7 @@ class PeftPolicy(nn.Module, BaseAgent):
         )
         if config.get("init"):
             policy.init_files = _policy_files(directory / INIT_DIR)
+            policy.start_heads = _frozen_heads(start)
         if adapter.is_file():
             result = set_peft_model_state_dict(policy.transformer, trained)
             # peft loads prompt-learning embeddings itself, then reports their key as unexpected.
@@ -291,6 +302,7 @@ class PeftPolicy(nn.Module, BaseAgent):
         heads = {k: v for k, v in start.state_dict().items() if not k.startswith("transformer.")}
         policy.load_state_dict(heads, strict=False)
         policy.init_files = _policy_files(directory)
+        policy.start_heads = _frozen_heads(start)
         return policy
 
     def _is_peft_model(self) -> bool:
@@ -340,6 +352,15 @@ def merged_backbone(policy: PeftPolicy) -> Backbone:
     model.requires_grad_(False)
     fix_adapters(model)
     return Backbone(model, policy.tokenizer, policy.backbone_name, policy.backbone_kind)
+
+
+def _frozen_heads(policy: PeftPolicy) -> dict[str, nn.Module]:
+    """Frozen copies of ``policy``'s own layers (every child but the transformer)."""
+    heads = {}
+    for name, module in policy.named_children():
+        if name != "transformer":
+            heads[name] = copy.deepcopy(module).requires_grad_(False)
+    return heads
 
 
 def _policy_files(directory: Path) -> dict[str, bytes]:

@@ -45,7 +45,7 @@ from agents.policies.peft_methods import PEFT_METHODS, PeftSpec
 from agents.policies.tagging import TaggingPolicy
 from agents.training.loop import BEST, TrainConfig, TrainResult, train
 from agents.training.presets import tuned_settings
-from textenvs.data.folders import load_split_folder
+from agents.training.replay import load_data, with_replay
 from textenvs.errors import InputError
 
 LEARNERS = ("ppo", "a2c", "reinforce", "rloo", "grpo", "supervised")
@@ -101,9 +101,30 @@ class RunConfig:
             "trains on top (SFT, then RL)"
         },
     )
+    replay_data: str | None = field(
+        default=None,
+        metadata={
+            "help": "old data to replay while re-fine-tuning (with init_from): a dataset "
+            "folder, or 'builtin' for the env's built-in corpus"
+        },
+    )
+    replay_fraction: float = field(
+        default=0.0,
+        metadata={
+            "help": "share of the training split drawn from replay_data, in [0, 1) (0.5: as "
+            "many old records as new)"
+        },
+    )
     train: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "the loop"})
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.replay_fraction, (int, float)) and 0 <= self.replay_fraction < 1):
+            raise InputError(f"replay_fraction must be in [0, 1), got {self.replay_fraction!r}")
+        if (self.replay_fraction > 0) != (self.replay_data is not None):
+            raise InputError(
+                "replay needs both replay_data (the old data) and replay_fraction > 0; got "
+                f"replay_data={self.replay_data!r}, replay_fraction={self.replay_fraction!r}"
+            )
         if ":" in self.env:  # gym.make("pkg.module:Env-v0") imports pkg.module
             raise InputError(
                 f"env {self.env!r}: an id with a module prefix would import code; give a "
@@ -164,6 +185,8 @@ FIXED_ON_RESUME = (
     "data",
     "num_envs",
     "seed",
+    "replay_data",
+    "replay_fraction",
 )
 
 
@@ -306,8 +329,7 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
     """
     config = with_tuned_settings(config)
     settings = learner_config(config)
-    if dataset is None and config.data is not None:  # the policy's tags come from the data
-        dataset = load_data(config.env, config.data)
+    dataset = run_dataset(config, dataset)  # the policy's tags come from the data
     train_env = check_splits(config, dataset)  # every value is checked before a model loads
     if config.threads is not None:
         torch.set_num_threads(config.threads)
@@ -316,7 +338,7 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
     policy = policy if policy is not None else build_policy(config, dataset, train_env)
     if processes.enabled:
         policy.to(processes.device)  # one GPU per process (CPU under gloo)
-    kwargs = env_kwargs(config, policy, dataset)
+    kwargs = env_kwargs(config, policy, dataset, mixed=True)
     learner: Learner
     if config.learner == "supervised":
         corpus = gym.make(config.env, split="train", **kwargs).unwrapped.corpus
@@ -357,27 +379,33 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
     return Run(config, policy, learner, evaluate_policy)
 
 
-def env_kwargs(config: RunConfig, policy: Any, dataset: Any = None) -> dict[str, Any]:
+def run_dataset(config: RunConfig, dataset: Any = None) -> Any:
+    """The envs' ``dataset=`` of ``config``, with its replay mixed into the training split.
+
+    ``dataset`` if given, else ``config.data``'s folder, else the built-in corpus (None).
+    """
+    if dataset is None and config.data is not None:
+        dataset = load_data(config.env, config.data)
+    if config.replay_fraction == 0:
+        return dataset
+    assert config.replay_data is not None  # checked by RunConfig
+    return with_replay(config.env, dataset, config.replay_data, config.replay_fraction, config.seed)
+
+
+def env_kwargs(
+    config: RunConfig, policy: Any, dataset: Any = None, mixed: bool = False
+) -> dict[str, Any]:
     """The ``gym.make`` arguments of ``config``'s envs for ``policy``.
 
-    The dataset is ``dataset``, else ``config.data``'s folder, else the built-in corpus; a
+    The dataset is ``dataset``, else ``config.data``'s folder, else the built-in corpus, with
+    the replay mixed in (``mixed``: ``dataset`` is :func:`run_dataset`'s already); a
     language model's env speaks the model's tokenizer.
     """
     config = with_tuned_settings(config)
-    if dataset is None and config.data is not None:
-        dataset = load_data(config.env, config.data)
-    kwargs = {"dataset": dataset, **config.env_kwargs}
+    kwargs = {"dataset": dataset if mixed else run_dataset(config, dataset), **config.env_kwargs}
     if hasattr(policy, "sequence_logprobs"):
         kwargs.setdefault("tokenizer", policy.tokenizer)
     return kwargs
-
-
-def load_data(env_id: str, folder: str | Path) -> dict[str, list[Any]]:
-    """The splits in ``folder`` for ``env_id``'s kind of records (see textenvs.data.folders)."""
-    entry_point = str(gym.spec(env_id).entry_point)  # e.g. "textenvs.envs.ner:TextNER"
-    module = entry_point.partition(":")[0].rsplit(".", 1)[-1]
-    kinds = {"ner": "tagging", "classification": "classification"}
-    return load_split_folder(folder, kinds.get(module, "generation"))  # type: ignore[arg-type]
 
 
 POLICY_CLASSES = {
