@@ -1,11 +1,11 @@
 """RL against supervised fine-tuning, at the same wall-clock budget, on NER or SST-2.
 
-MiniLM + LoRA (r=16 on every linear layer) policies trained by the supervised baseline and
-by RL learners that see only the env's rewards, each for ``--budget`` seconds of training,
-over ``--seeds`` seeds; every run is then tested on the whole test split with the env's
-metrics (seqeval-exact entity F1 on TextNER-v0; accuracy and mean fraction read on
-TextClassification-v0). Prints a table (mean and range over seeds), writes the runs as JSON,
-and ends with the best RL learner's ratio to supervised::
+MiniLM + LoRA (r=16 on every linear layer; ``--peft adapter``: bottleneck adapters) policies
+trained by the supervised baseline and by RL learners that see only the env's rewards, each
+for ``--budget`` seconds of training, over ``--seeds`` seeds; every run is then tested on the
+whole test split with the env's metrics (seqeval-exact entity F1 on TextNER-v0; accuracy
+and mean fraction read on TextClassification-v0). Prints a table (mean and range over
+seeds), writes the runs as JSON, and ends with the best RL learner's ratio to supervised::
 
     python benchmarks/rl_vs_supervised.py --task ner --data ../shared/data/conll2003
     python benchmarks/rl_vs_supervised.py --task sst2 --data ../shared/data/sst2
@@ -39,6 +39,13 @@ TASKS: dict[str, dict[str, Any]] = {
         "metrics": ("accuracy", "mean_fraction_read"),
     },
 }
+
+
+PEFT_SETTINGS: dict[str, dict[str, Any]] = {
+    "lora": {"r": 16, "alpha": 32, "target_modules": "all-linear"},
+}
+"""Each PEFT method's settings here (others: the method's defaults, e.g. bottleneck
+adapters of width 64 after each feed-forward block)."""
 
 
 def load_dataset(task: str, folder: Path | None) -> Any:
@@ -78,8 +85,8 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
         learner=learner,
         learner_config=length,
         backbone="minilm",
-        peft="lora",
-        peft_kwargs={"r": 16, "alpha": 32, "target_modules": "all-linear"},
+        peft=args["peft"],
+        peft_kwargs=dict(PEFT_SETTINGS.get(args["peft"], {})),
         seed=seed,
         train=TrainConfig(
             eval_every=0,
@@ -118,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=1, help="runs at a time")
     parser.add_argument("--threads", type=int, default=2, help="torch threads in all")
     parser.add_argument("--zero-shot", action="store_true", help="also test before training")
+    parser.add_argument("--peft", default="lora", help="the PEFT method (lora, adapter, ...)")
     parser.add_argument("--out", type=Path, help="JSON of the runs (default: <task>_rl.json)")
     args = parser.parse_args(argv)
     spec = TASKS[args.task]
@@ -132,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
         "budget": args.budget,
         "threads": max(1, args.threads // args.jobs),
         "zero_shot": args.zero_shot,
+        "peft": args.peft,
     }
     grid = [(learner, seed) for seed in range(args.seeds) for learner in learners]
     with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
@@ -142,15 +151,19 @@ def main(argv: list[str] | None = None) -> None:
             print(json.dumps(runs[-1]), flush=True)
     out = args.out or Path(f"{args.task}_rl_vs_supervised.json")
     out.write_text(json.dumps({"task": args.task, **shared, "runs": runs}, indent=2))
-    print_table(spec, learners, runs, args.budget)
+    print_table(spec, learners, runs, args.budget, args.peft)
 
 
 def print_table(
-    spec: dict[str, Any], learners: list[str], runs: list[dict[str, Any]], budget: float
+    spec: dict[str, Any],
+    learners: list[str],
+    runs: list[dict[str, Any]],
+    budget: float,
+    peft: str = "lora",
 ) -> None:
     """Mean and range over seeds of each test metric, per learner; the RL/supervised ratio."""
     metrics = spec["metrics"]
-    print(f"\n{spec['env']} test set, MiniLM + LoRA, {budget:.0f} s of training per run")
+    print(f"\n{spec['env']} test set, MiniLM + {peft}, {budget:.0f} s of training per run")
     header = "".join(f" {m + ' (mean, range)':>30}" for m in metrics)
     print(f"{'learner':12}{header} {'env steps':>10} {'seeds':>6}")
     means = {}
