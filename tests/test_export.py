@@ -150,6 +150,15 @@ def test_what_has_no_exact_model_is_refused_in_one_line(
     assert not (tmp_path / "model").exists()
 
 
+def test_a_policy_started_from_another_exports_both_adapters_merged(tmp_path: Path) -> None:
+    perturbed(TaggingPolicy(tiny_backbone("encoder"), TAGS, "lora")).save(tmp_path / "start")
+    policy = perturbed(TaggingPolicy.starting_from(tmp_path / "start", "lora"))
+    export_policy(policy, tmp_path / "model")
+    tagger = pipeline("token-classification", model=str(tmp_path / "model"), ignore_labels=[])
+    for words in SENTENCES:
+        assert word_tags(tagger, words) == policy.predict([words], iob2=False)[0]
+
+
 def test_a_backbone_holding_a_start_s_bottleneck_adapters_is_refused(tmp_path: Path) -> None:
     TaggingPolicy(tiny_backbone("encoder"), TAGS, "adapter").save(tmp_path / "start")
     policy = TaggingPolicy.starting_from(tmp_path / "start", "lora")
