@@ -21,6 +21,7 @@ from agents import (
 )
 from agents.cli import main
 from agents.policies.tagging import iob2_transitions
+from agents.training.export import pipeline_word_tags
 from textenvs.data.tokenize import word_tokenize
 from textenvs.errors import InputError
 
@@ -42,18 +43,6 @@ def perturbed(policy):  # type: ignore[no-untyped-def]
     return policy
 
 
-def word_tags(tagger, words: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
-    """Each word's tag from the pipeline's per-token output: its first token's label."""
-    tokens = tagger(words, is_split_into_words=True)
-    tokens = tokens[0] if tokens and isinstance(tokens[0], list) else tokens
-    starts, position = [], 0
-    for word in words:
-        starts.append(position)
-        position += len(word) + 1
-    label = {token["start"]: token["entity"] for token in reversed(tokens)}  # first wins
-    return [label[start] for start in starts]
-
-
 def test_tagger_pipeline_predicts_as_the_policy(tmp_path: Path) -> None:
     policy = perturbed(TaggingPolicy(tiny_backbone("encoder"), TAGS, "lora"))
     before = policy.forward_words(SENTENCES)[0]
@@ -62,7 +51,8 @@ def test_tagger_pipeline_predicts_as_the_policy(tmp_path: Path) -> None:
         "token-classification", model=str(tmp_path / "model"), ignore_labels=[]
     )  # aggregation "none": every token with its label
     for words in SENTENCES:
-        assert word_tags(tagger, words) == policy.predict([words], iob2=False)[0]
+        exported = pipeline_word_tags(tagger(words, is_split_into_words=True), words)
+        assert exported == policy.predict([words], iob2=False)[0]
     # The default decoding differs only where the most likely tag breaks IOB2.
     valid = iob2_transitions(TAGS)
     repairs = 0
@@ -156,7 +146,8 @@ def test_a_policy_started_from_another_exports_both_adapters_merged(tmp_path: Pa
     export_policy(policy, tmp_path / "model")
     tagger = pipeline("token-classification", model=str(tmp_path / "model"), ignore_labels=[])
     for words in SENTENCES:
-        assert word_tags(tagger, words) == policy.predict([words], iob2=False)[0]
+        exported = pipeline_word_tags(tagger(words, is_split_into_words=True), words)
+        assert exported == policy.predict([words], iob2=False)[0]
 
 
 def test_a_backbone_holding_a_start_s_bottleneck_adapters_is_refused(tmp_path: Path) -> None:
@@ -197,3 +188,8 @@ def test_export_command_writes_a_model_transformers_loads_alone(tmp_path: Path) 
     assert int(loaded.stdout.split()[-1]) >= 4
     with pytest.raises(InputError, match="no saved policy"):
         export_run(tmp_path / "nothing", tmp_path / "other")
+    # A run that never evaluated (its results hold no best or test metrics) exports too.
+    quiet = ["train.eval_every=0", "train.test_split=null", "train.progress=false"]
+    assert main([*train, "--out", str(tmp_path / "quiet"), "learner_config.epochs=1", *quiet]) == 0
+    card = (export_run(tmp_path / "quiet", tmp_path / "quiet-model") / "README.md").read_text()
+    assert "Metrics" not in card and "TextNER-v0" in card

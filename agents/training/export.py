@@ -255,8 +255,8 @@ def model_card(info: dict[str, Any], run: dict[str, Any], run_config: dict[str, 
         f"- Seed: {run_config.get('seed', run.get('seed', 'unknown'))}",
     ]
     for split, key in (("best validation", "best"), ("test", "test")):
-        metrics = run.get(key, {})
-        metrics = metrics.get("validation", metrics) if key == "best" else metrics
+        metrics = run.get(key) or {}  # None in a run without evaluation or test
+        metrics = (metrics.get("validation") or {}) if key == "best" else metrics
         if metrics:
             shown = ", ".join(
                 f"{name} {value:.4f}" for name, value in metrics.items() if name != "episodes"
@@ -292,6 +292,23 @@ def model_card(info: dict[str, Any], run: dict[str, Any], run_config: dict[str, 
             "",
         ]
     return "\n".join(lines)
+
+
+def pipeline_word_tags(tokens: list[Any], words: list[str]) -> list[str]:
+    """Each word's tag from a token-classification pipeline's output on ``words``.
+
+    ``tokens`` is ``pipeline(words, is_split_into_words=True)`` with the default
+    ``aggregation_strategy="none"`` and ``ignore_labels=[]`` (every token with its label); a
+    word's tag is its first token's, as the tagging policy reads it ("O" for a word that
+    made no token).
+    """
+    tokens = tokens[0] if tokens and isinstance(tokens[0], list) else tokens
+    label = {token["start"]: token["entity"] for token in reversed(tokens)}  # first wins
+    starts, position = [], 0
+    for word in words:  # the pipeline joins split words with single spaces
+        starts.append(position)
+        position += len(word) + 1
+    return [label.get(start, "O") for start in starts]
 
 
 def _read_json(path: Path) -> Any:
