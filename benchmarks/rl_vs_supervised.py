@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, help="../shared/data/conll2003 or .../sst2")
     parser.add_argument("--budget", type=float, default=300.0, help="training seconds per run")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--learners", default="supervised,reinforce,ppo,rloo")
     parser.add_argument("--jobs", type=int, default=1, help="runs at a time")
     parser.add_argument("--threads", type=int, default=2, help="torch threads in all")
@@ -142,7 +143,8 @@ def main(argv: list[str] | None = None) -> None:
         "zero_shot": args.zero_shot,
         "peft": args.peft,
     }
-    grid = [(learner, seed) for seed in range(args.seeds) for learner in learners]
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    grid = [(learner, seed) for seed in seeds for learner in learners]
     with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(one_run, args.task, learner, seed, shared) for learner, seed in grid]
         runs = []
