@@ -87,7 +87,8 @@ def one_seed(seed: int, args: argparse.Namespace, old: dict[str, list[Any]]) -> 
         train(built.learner, built.evaluate, config.train)
         print(f"seed {seed}: old task trained in {time.perf_counter() - begun:.0f} s", flush=True)
     policy = load_policy(start / "best")
-    before = {"old_test": test_f1(policy, old), "new_test": test_f1(policy, None)}
+    tested = json.loads((start / "results.json").read_text())["test"]  # the old run's, on CoNLL
+    before = {"old_test": tested["f1"], "new_test": test_f1(policy, None)}
     rows.append({"seed": seed, "condition": "start", **before})
     print(json.dumps(rows[-1]), flush=True)
     for condition in args.conditions:

@@ -27,12 +27,17 @@ def trained_start(tmp_path: Path, peft: str = "lora") -> Path:
     """A saved generative policy whose adapter moved away from the base model."""
     torch.manual_seed(0)
     policy = GenerativePolicy(tiny_backbone("causal"), peft, prompt_template="Sum: {prompt} ->")
+    sgd_step(policy)
+    policy.save(tmp_path / "sft" / "best")
+    return tmp_path / "sft"
+
+
+def sgd_step(policy: GenerativePolicy) -> None:
+    """One plain gradient step towards WRITTEN, which moves whatever trains."""
     logprobs, _, mask = policy.sequence_logprobs(PROMPTS, WRITTEN)
     optimizer = torch.optim.SGD([p for p in policy.parameters() if p.requires_grad], lr=1.0)
     (-logprobs[mask].sum()).backward()
     optimizer.step()
-    policy.save(tmp_path / "sft" / "best")
-    return tmp_path / "sft"
 
 
 def logprobs_of(policy: GenerativePolicy, reference: bool = False) -> torch.Tensor:
@@ -62,10 +67,7 @@ def test_a_run_starts_from_the_saved_policy_which_is_its_kl_reference(tmp_path: 
     torch.testing.assert_close(logprobs_of(policy), expected)  # the new adapter starts at 0
     torch.testing.assert_close(logprobs_of(policy, reference=True), expected)
     # A step moves the policy; the reference stays the starting policy.
-    logprobs, _, mask = policy.sequence_logprobs(PROMPTS, WRITTEN)
-    optimizer = torch.optim.SGD([p for p in policy.parameters() if p.requires_grad], lr=1.0)
-    (-logprobs[mask].sum()).backward()
-    optimizer.step()
+    sgd_step(policy)
     moved = logprobs_of(policy)
     assert not torch.allclose(moved, expected, atol=1e-4)
     torch.testing.assert_close(logprobs_of(policy, reference=True), expected)
@@ -129,10 +131,7 @@ def test_starting_from_an_adapter_policy_keeps_its_adapters_fixed(tmp_path: Path
     assert trains == {p for a in adapters if not a.fixed for p in a.parameters()}
     torch.testing.assert_close(logprobs_of(policy), expected)
     torch.testing.assert_close(logprobs_of(policy, reference=True), expected)
-    logprobs, _, mask = policy.sequence_logprobs(PROMPTS, WRITTEN)
-    optimizer = torch.optim.SGD([p for p in policy.parameters() if p.requires_grad], lr=1.0)
-    (-logprobs[mask].sum()).backward()
-    optimizer.step()
+    sgd_step(policy)
     moved = logprobs_of(policy)
     assert not torch.allclose(moved, expected, atol=1e-4)
     torch.testing.assert_close(logprobs_of(policy, reference=True), expected)
