@@ -31,14 +31,32 @@ from typing import Any
 # `textenvs train` uses too), for the same wall-clock budget; the pilots behind those values,
 # with their figures: benchmarks/RESULTS.md.
 LEARNERS = ("supervised", "reinforce", "ppo", "rloo")
+CLASSIFICATION_METRICS = ("accuracy", "macro_f1")
 TASKS: dict[str, dict[str, Any]] = {
     "ner": {"env": "TextNER-v0", "env_kwargs": {}, "metrics": ("f1",)},
     "sst2": {
         "env": "TextClassification-v0",
         "env_kwargs": {"max_length": 64},
-        "metrics": ("accuracy", "mean_fraction_read"),
+        "metrics": CLASSIFICATION_METRICS,
+    },
+    "agnews": {
+        "env": "TextClassification-v0",
+        "env_kwargs": {"max_length": 64},
+        "metrics": CLASSIFICATION_METRICS,
     },
 }
+"""Each task's env; classification runs in ``--mode`` (``whole`` by default: one step per
+text; ``read``: word by word, which adds the mean fraction of words read)."""
+
+
+def task_spec(task: str, mode: str = "whole") -> dict[str, Any]:
+    """The env, env arguments and test metrics of ``task`` (in ``mode`` for classification)."""
+    spec = dict(TASKS[task])
+    if spec["env"] == "TextClassification-v0":
+        spec["env_kwargs"] = {**spec["env_kwargs"], "mode": mode}
+        if mode == "read":
+            spec["metrics"] = (*spec["metrics"], "mean_fraction_read")
+    return spec
 
 
 PEFT_SETTINGS: dict[str, dict[str, Any]] = {
@@ -51,20 +69,15 @@ adapters of width 64 after each feed-forward block)."""
 def load_dataset(task: str, folder: Path | None) -> Any:
     """The env's ``dataset=``: the splits in ``folder``, else the built-in corpus."""
     if folder is None:
-        return None if task == "ner" else "sentiment"
+        return {"ner": None, "sst2": "sentiment", "agnews": "topic"}[task]
     if task == "ner":
         from textenvs.data import load_conll
 
         names = {"train": "eng.train", "validation": "eng.testa", "test": "eng.testb"}
         return {split: load_conll(folder / name) for split, name in names.items()}
-    from textenvs.data import load_delimited
+    from shared_corpora import load_ag_news, load_sst2
 
-    names = {"train": "train.tsv", "validation": "dev.tsv", "test": "test_labeled_unofficial.tsv"}
-    labels = {"0": "negative", "1": "positive"}
-    return {
-        split: load_delimited(folder / name, text_column="sentence", label_map=labels)
-        for split, name in names.items()
-    }
+    return load_sst2(folder) if task == "sst2" else load_ag_news(folder)
 
 
 def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +88,7 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
     from agents.training.runs import RunConfig, build_run
 
     torch.set_num_threads(args["threads"])
-    spec = TASKS[task]
+    spec = task_spec(task, args["mode"])
     dataset = load_dataset(task, Path(args["data"]) if args["data"] else None)
     # The time budget ends every run; the rest are the learner's tuned settings.
     length = {"epochs": 1_000} if learner == "supervised" else {"updates": 1_000_000}
@@ -118,7 +131,13 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=sorted(TASKS), default="ner")
-    parser.add_argument("--data", type=Path, help="../shared/data/conll2003 or .../sst2")
+    parser.add_argument("--data", type=Path, help="../shared/data/conll2003, sst2 or ag_news")
+    parser.add_argument(
+        "--mode",
+        choices=("whole", "read"),
+        default="whole",
+        help="classification: one step per text, or word by word",
+    )
     parser.add_argument("--budget", type=float, default=300.0, help="training seconds per run")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first-seed", type=int, default=0)
@@ -129,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peft", default="lora", help="the PEFT method (lora, adapter, ...)")
     parser.add_argument("--out", type=Path, help="JSON of the runs (default: <task>_rl.json)")
     args = parser.parse_args(argv)
-    spec = TASKS[args.task]
+    spec = task_spec(args.task, args.mode)
     learners = [name.strip() for name in args.learners.split(",") if name.strip()]
     unknown = sorted(set(learners) - set(LEARNERS))
     if unknown:
@@ -142,6 +161,7 @@ def main(argv: list[str] | None = None) -> None:
         "threads": max(1, args.threads // args.jobs),
         "zero_shot": args.zero_shot,
         "peft": args.peft,
+        "mode": args.mode,
     }
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     grid = [(learner, seed) for seed in seeds for learner in learners]

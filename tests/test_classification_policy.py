@@ -144,6 +144,30 @@ def test_evaluate_actions_matches_acting_over_a_rollout(kind: str, record_step_o
     assert torch.isinf(step_logits[~torch.as_tensor(masks)]).all()  # masked actions: -inf
 
 
+@pytest.mark.parametrize("kind", ["causal", "encoder"])
+def test_a_groups_samples_of_one_text_are_encoded_once(kind: str, record_step_outputs) -> None:  # type: ignore[no-untyped-def]
+    policy = make_policy(kind, mode="whole")
+    perturb(policy)
+    recorded = record_step_outputs(policy)
+    encoded: list[int] = []  # sequences per transformer pass
+    forward = policy._forward
+    policy._forward = lambda sequences: encoded.append(len(sequences)) or forward(sequences)
+    envs = gym.make_vec("TextClassification-v0", num_envs=8, split="validation", mode="whole")
+    rollout = RolloutCollector(envs, policy, seed=0).collect_groups([2, 5], k=4)
+    if kind == "encoder":  # acting encodes the 2 texts, not the 8 episodes
+        assert encoded == [2]
+    encoded.clear()
+    observations, infos, masks, actions = rollout.flat()
+    logprobs, _, values = policy.evaluate_actions(observations, infos, actions, masks)
+    assert encoded == [2]  # the gradient pass too
+    assert len(logprobs) == 8  # one step per episode, each with its own action's scores
+    assert torch.allclose(logprobs, rollout.logprobs.reshape(-1), atol=1e-5)
+    assert torch.allclose(values, rollout.values.reshape(-1), atol=1e-5)
+    step_logits = recorded[0]  # a group's samples see one state; the groups differ
+    assert torch.equal(step_logits[0], step_logits[3])
+    assert not torch.equal(step_logits[0], step_logits[4])
+
+
 @pytest.mark.parametrize("peft", ["lora", "frozen"])
 def test_gradients_reach_only_trainable_parameters(peft: str) -> None:
     policy = make_policy("causal", peft=peft)

@@ -208,20 +208,27 @@ class ClassificationPolicy(PeftPolicy):
         of steps.
         """
         self._check_actions(masks)
-        rows: dict[int, int] = {}
-        texts: list[list[str]] = []
-        wanted: list[dict[int, int]] = []  # per episode: prefix length -> its order
-        keys: list[tuple[int, int]] = []  # per sample: (episode, prefix length)
+        # Each episode's words as far as any of its steps read them.
+        read_by_episode: dict[int, tuple[str, ...]] = {}
+        for info in infos:
+            words = tuple(info["tokens"])
+            known = read_by_episode.setdefault(episode_id(info), words)
+            if len(words) > len(known):  # a later step has read more
+                read_by_episode[episode_id(info)] = words
+        # Episodes that read the same words (a group's k samples of one text, in whole
+        # mode) share one row: a prefix's state depends on its words only.
+        rows: dict[tuple[str, ...], int] = {}
+        wanted: list[dict[int, int]] = []  # per row: prefix length -> its order
+        keys: list[tuple[int, int]] = []  # per sample: (row, prefix length)
         for observation, info in zip(observations, infos):
-            row = rows.setdefault(episode_id(info), len(texts))
-            if row == len(texts):
-                texts.append(list(info["tokens"]))
+            words = read_by_episode[episode_id(info)]
+            row = rows.setdefault(words, len(rows))
+            if row == len(wanted):
                 wanted.append({})
-            elif len(info["tokens"]) > len(texts[row]):  # a later step has read more
-                texts[row] = list(info["tokens"])
             read = _words_read(observation, info)
             wanted[row].setdefault(read, len(wanted[row]))
             keys.append((row, read))
+        texts = [list(words) for words in rows]
         starts = np.cumsum([0] + [len(w) for w in wanted])
         states = self.prefix_states(texts, [list(w) for w in wanted])
         index = torch.tensor([int(starts[row]) + wanted[row][read] for row, read in keys])
@@ -277,14 +284,15 @@ class ClassificationPolicy(PeftPolicy):
             or episode["read"] != read
         ]
         if stale:
-            states = self.prefix_states(
-                [list(infos[slot]["tokens"]) for slot in stale], [[reads[slot]] for slot in stale]
-            )
-            for slot, state in zip(stale, states):
+            # Slots at the same words (a group's samples of one text) are encoded once.
+            prefixes = {tuple(infos[slot]["tokens"][: reads[slot]]): None for slot in stale}
+            encoded = self.prefix_states([list(p) for p in prefixes], [[len(p)] for p in prefixes])
+            by_prefix = dict(zip(prefixes, encoded))
+            for slot in stale:
                 self._episodes[slot] = {
                     "episode": episode_id(infos[slot]),
                     "read": reads[slot],
-                    "state": state,
+                    "state": by_prefix[tuple(infos[slot]["tokens"][: reads[slot]])],
                 }
         return [self._episodes[slot]["state"] for slot in range(len(infos))]
 
