@@ -31,18 +31,24 @@ from typing import Any
 # `textenvs train` uses too), for the same wall-clock budget; the pilots behind those values,
 # with their figures: benchmarks/RESULTS.md.
 LEARNERS = ("supervised", "reinforce", "ppo", "rloo")
+PROMPTS = {"prompt-zero-shot": 0, "prompt-4-shot": 4}
+"""Untrained prompt baselines (classification): SmolLM2-135M-Instruct scores each class's
+label word after a zero- or 4-shot prompt (:class:`agents.policies.prompting.PromptClassifier`;
+the shots are drawn from the training split with the seed)."""
 CLASSIFICATION_METRICS = ("accuracy", "macro_f1")
 TASKS: dict[str, dict[str, Any]] = {
-    "ner": {"env": "TextNER-v0", "env_kwargs": {}, "metrics": ("f1",)},
+    "ner": {"env": "TextNER-v0", "env_kwargs": {}, "metrics": ("f1",), "target": 0.95},
     "sst2": {
         "env": "TextClassification-v0",
         "env_kwargs": {"max_length": 64},
         "metrics": CLASSIFICATION_METRICS,
+        "target": 0.97,
     },
     "agnews": {
         "env": "TextClassification-v0",
         "env_kwargs": {"max_length": 64},
         "metrics": CLASSIFICATION_METRICS,
+        "target": 0.97,
     },
 }
 """Each task's env; classification runs in ``--mode`` (``whole`` by default: one step per
@@ -90,6 +96,8 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
     torch.set_num_threads(args["threads"])
     spec = task_spec(task, args["mode"])
     dataset = load_dataset(task, Path(args["data"]) if args["data"] else None)
+    if learner in PROMPTS:
+        return prompt_run(spec, dataset, learner, seed, args)
     # The time budget ends every run; the rest are the learner's tuned settings.
     length = {"epochs": 1_000} if learner == "supervised" else {"updates": 1_000_000}
     config = RunConfig(
@@ -97,12 +105,12 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
         env_kwargs=spec["env_kwargs"],
         learner=learner,
         learner_config=length,
-        backbone="minilm",
+        backbone=args["backbone"],
         peft=args["peft"],
         peft_kwargs=dict(PEFT_SETTINGS.get(args["peft"], {})),
         seed=seed,
         train=TrainConfig(
-            eval_every=0,
+            eval_every=args["eval_every"],
             checkpoint_every=0,
             max_seconds=args["budget"],
             progress=False,
@@ -128,6 +136,39 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
     }
 
 
+def prompt_run(
+    spec: dict[str, Any], dataset: Any, learner: str, seed: int, args: dict[str, Any]
+) -> dict[str, Any]:
+    """Test a prompt baseline (no training) on the first ``prompt_texts`` test texts."""
+    import gymnasium as gym
+
+    from agents import evaluate
+    from agents.policies.backbones import load_backbone
+    from agents.policies.prompting import PromptClassifier
+
+    start = time.perf_counter()
+    train_env = gym.make(spec["env"], split="train", dataset=dataset, **spec["env_kwargs"])
+    agent = PromptClassifier.from_env(train_env, load_backbone("smollm2"), PROMPTS[learner], seed)
+    test = evaluate(
+        agent,
+        spec["env"],
+        split="test",
+        limit=args["prompt_texts"],
+        num_envs=32,
+        dataset=dataset,
+        **spec["env_kwargs"],
+    )
+    return {
+        "learner": learner,
+        "seed": seed,
+        "test": test,
+        "updates": 0,
+        "env_steps": 0,
+        "train_seconds": 0.0,
+        "total_seconds": round(time.perf_counter() - start, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=sorted(TASKS), default="ner")
@@ -146,13 +187,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch threads in all")
     parser.add_argument("--zero-shot", action="store_true", help="also test before training")
     parser.add_argument("--peft", default="lora", help="the PEFT method (lora, adapter, ...)")
+    parser.add_argument(
+        "--backbone", default="minilm", help="minilm, or smollm2 (e.g. with --peft prompt_tuning)"
+    )
+    parser.add_argument(
+        "--eval-every",
+        type=int,
+        default=0,
+        help="validate every N updates and test the best policy (0: test the last)",
+    )
+    parser.add_argument(
+        "--prompt-texts", type=int, help="test the prompt baselines on the first N test texts"
+    )
     parser.add_argument("--out", type=Path, help="JSON of the runs (default: <task>_rl.json)")
     args = parser.parse_args(argv)
     spec = task_spec(args.task, args.mode)
     learners = [name.strip() for name in args.learners.split(",") if name.strip()]
-    unknown = sorted(set(learners) - set(LEARNERS))
+    unknown = sorted(set(learners) - set(LEARNERS) - set(PROMPTS))
     if unknown:
-        parser.error(f"unknown learners {unknown}; known: {sorted(LEARNERS)}")
+        parser.error(f"unknown learners {unknown}; known: {sorted(LEARNERS)} {sorted(PROMPTS)}")
+    if set(learners) & set(PROMPTS) and spec["env"] != "TextClassification-v0":
+        parser.error("the prompt baselines are classifiers: use them with --task sst2 or agnews")
     if args.data is not None and not args.data.is_dir():
         parser.error(f"--data {args.data}: not a folder")
     shared = {
@@ -162,9 +217,18 @@ def main(argv: list[str] | None = None) -> None:
         "zero_shot": args.zero_shot,
         "peft": args.peft,
         "mode": args.mode,
+        "backbone": args.backbone,
+        "prompt_texts": args.prompt_texts,
+        "eval_every": args.eval_every,
     }
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    grid = [(learner, seed) for seed in seeds for learner in learners]
+    # A zero-shot prompt has no seed: it runs once.
+    grid = [
+        (learner, seed)
+        for seed in seeds
+        for learner in learners
+        if PROMPTS.get(learner) != 0 or seed == args.first_seed
+    ]
     with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(one_run, args.task, learner, seed, shared) for learner, seed in grid]
         runs = []
@@ -173,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
             print(json.dumps(runs[-1]), flush=True)
     out = args.out or Path(f"{args.task}_rl_vs_supervised.json")
     out.write_text(json.dumps({"task": args.task, **shared, "runs": runs}, indent=2))
-    print_table(spec, learners, runs, args.budget, args.peft)
+    print_table(spec, learners, runs, args.budget, f"{args.backbone} + {args.peft}")
 
 
 def print_table(
@@ -181,19 +245,19 @@ def print_table(
     learners: list[str],
     runs: list[dict[str, Any]],
     budget: float,
-    peft: str = "lora",
+    policy: str = "minilm + lora",
 ) -> None:
     """Mean and range over seeds of each test metric, per learner; the RL/supervised ratio."""
     metrics = spec["metrics"]
-    print(f"\n{spec['env']} test set, MiniLM + {peft}, {budget:.0f} s of training per run")
+    print(f"\n{spec['env']} test set, {policy}, {budget:.0f} s of training per run")
     header = "".join(f" {m + ' (mean, range)':>30}" for m in metrics)
-    print(f"{'learner':12}{header} {'env steps':>10} {'seeds':>6}")
+    print(f"{'learner':17}{header} {'env steps':>10} {'seeds':>6}")
     means = {}
     for learner in learners:
         done = [r for r in runs if r["learner"] == learner and "test" in r]
         failed = [r for r in runs if r["learner"] == learner and "error" in r]
         if not done:
-            print(f"{learner:12} failed: {failed[0]['error'] if failed else 'no runs'}")
+            print(f"{learner:17} failed: {failed[0]['error'] if failed else 'no runs'}")
             continue
         cells = []
         for metric in metrics:
@@ -204,15 +268,20 @@ def print_table(
                 means[learner] = mean
         steps = statistics.mean(r["env_steps"] for r in done)
         note = f"  ({len(failed)} failed)" if failed else ""
+        if learner in PROMPTS:
+            note += f"  (first {done[0]['test']['episodes']} test texts)"
         print(
-            f"{learner:12}" + "".join(f" {c:>30}" for c in cells) + f" {steps:10,.0f}"
+            f"{learner:17}" + "".join(f" {c:>30}" for c in cells) + f" {steps:10,.0f}"
             f" {len(done):6d}{note}"
         )
-    rl = {k: v for k, v in means.items() if k != "supervised"}
+    rl = {k: v for k, v in means.items() if k in LEARNERS and k != "supervised"}
     if rl and means.get("supervised"):
         best = max(rl, key=rl.__getitem__)
         ratio = rl[best] / means["supervised"]
-        print(f"best RL learner {best}: {ratio:.2f}x the supervised {metrics[0]} (target >= 0.95x)")
+        print(
+            f"best RL learner {best}: {ratio:.3f}x the supervised {metrics[0]} "
+            f"(target >= {spec['target']}x)"
+        )
 
 
 if __name__ == "__main__":

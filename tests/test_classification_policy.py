@@ -3,6 +3,9 @@ learner interface (acting vs evaluate_actions, gradients, a tiny learning run), 
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -10,7 +13,7 @@ import torch
 
 import textenvs  # noqa: F401
 from agents import evaluate
-from agents.learners.reinforce import ReinforceConfig, train_reinforce
+from agents.learners.reinforce import Reinforce, ReinforceConfig, train_reinforce
 from agents.learners.rollout import RolloutCollector
 from agents.policies.backbones import tiny_backbone
 from agents.policies.classification import ClassificationPolicy
@@ -154,8 +157,7 @@ def test_a_groups_samples_of_one_text_are_encoded_once(kind: str, record_step_ou
     policy._forward = lambda sequences: encoded.append(len(sequences)) or forward(sequences)
     envs = gym.make_vec("TextClassification-v0", num_envs=8, split="validation", mode="whole")
     rollout = RolloutCollector(envs, policy, seed=0).collect_groups([2, 5], k=4)
-    if kind == "encoder":  # acting encodes the 2 texts, not the 8 episodes
-        assert encoded == [2]
+    assert encoded == [2]  # acting encodes the 2 texts, not the 8 episodes, in one batch
     encoded.clear()
     observations, infos, masks, actions = rollout.flat()
     logprobs, _, values = policy.evaluate_actions(observations, infos, actions, masks)
@@ -166,6 +168,35 @@ def test_a_groups_samples_of_one_text_are_encoded_once(kind: str, record_step_ou
     step_logits = recorded[0]  # a group's samples see one state; the groups differ
     assert torch.equal(step_logits[0], step_logits[3])
     assert not torch.equal(step_logits[0], step_logits[4])
+
+
+@pytest.mark.parametrize("learner", ["rloo", "reinforce"])
+def test_whole_mode_learners_reuse_the_acting_pass_exactly(learner: str) -> None:
+    from agents.learners.group_pg import GroupConfig, GroupPolicyGradient
+
+    def run(reuse: bool) -> tuple[list[torch.Tensor], int, list[dict[str, float]]]:
+        policy = make_policy("encoder", mode="whole")
+        if not reuse:  # what a policy without the feature does: encode again for the loss
+            policy.reusing_acting_forward = contextlib.nullcontext  # type: ignore[method-assign]
+        envs = gym.make_vec("TextClassification-v0", num_envs=8, dataset=KEYWORDS, mode="whole")
+        if learner == "rloo":
+            config = GroupConfig(k=4, examples_per_update=2, learning_rate=3e-3, seed=1)
+            trainer: Any = GroupPolicyGradient(policy, envs, config)
+        else:
+            config = ReinforceConfig(
+                whole_episodes=True, baseline="value", learning_rate=3e-3, seed=1
+            )
+            trainer = Reinforce(policy, envs, config)
+        calls = policy.forward_calls
+        log = [trainer.update() for _ in range(3)]
+        return [p.detach().clone() for p in trainer.parameters], policy.forward_calls - calls, log
+
+    reused, reused_calls, reused_log = run(reuse=True)
+    again, again_calls, again_log = run(reuse=False)
+    assert all(torch.equal(a, b) for a, b in zip(reused, again))  # the same updates, exactly
+    loss = "loss" if learner == "rloo" else "policy_loss"
+    assert [r[loss] for r in reused_log] == [r[loss] for r in again_log]
+    assert reused_calls == again_calls - 3  # one encoder pass fewer per update
 
 
 @pytest.mark.parametrize("peft", ["lora", "frozen"])

@@ -17,20 +17,49 @@ from textenvs.data import LabeledText
 TEXTS = [LabeledText("a truly great film", "positive"), LabeledText("awful and dull", "negative")]
 
 
+def direct_scores(agent: PromptClassifier, text: str) -> list[float]:
+    """Each label word's log-likelihood after the whole prompt, from one plain forward pass."""
+    context = agent.tokenizer(agent.prefix + TEMPLATE.format(text=text))["input_ids"]
+    scores = []
+    for word in agent.label_words:
+        candidate = agent.tokenizer(" " + word, add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            logits = agent.model(input_ids=torch.tensor([context + candidate])).logits
+        logprobs = logits[0].log_softmax(-1)
+        start = len(context) - 1
+        scores.append(sum(float(logprobs[start + i, t]) for i, t in enumerate(candidate)))
+    return scores
+
+
 def test_scores_are_the_label_words_log_likelihood_after_the_prompt() -> None:
-    backbone = tiny_backbone("causal")
-    agent = PromptClassifier(backbone, ["negative", "positive"], examples=[("fine film", 1)])
+    agent = PromptClassifier(
+        tiny_backbone("causal"), ["negative", "positive"], examples=[("fine film", 1)]
+    )
     assert agent.prefix.endswith(TEMPLATE.format(text="fine film") + " positive\n\n")
     scores = agent.class_scores("a truly great film")
-    for label, word in enumerate(["negative", "positive"]):
-        context = agent.tokenizer(agent.prefix + TEMPLATE.format(text="a truly great film"))
-        candidate = agent.tokenizer(" " + word, add_special_tokens=False)["input_ids"]
-        ids = torch.tensor([context["input_ids"] + candidate])
-        with torch.no_grad():
-            logprobs = backbone.model(input_ids=ids).logits[0].log_softmax(-1)
-        start = len(context["input_ids"]) - 1
-        expected = sum(float(logprobs[start + i, t]) for i, t in enumerate(candidate))
-        assert scores[label] == pytest.approx(expected, abs=1e-4)
+    assert scores == pytest.approx(direct_scores(agent, "a truly great film"), abs=1e-4)
+
+
+def test_a_batch_shares_the_prompts_cache_and_scores_as_one_text_at_a_time() -> None:
+    # Label words of several tokens, texts of different lengths, more rows than one pass.
+    agent = PromptClassifier(
+        tiny_backbone("causal"),
+        ["neg", "pos", "mixed"],
+        examples=[("fine film", 1), ("dull", 0)],
+        label_words=["very negative", "positive", "mixed feelings"],
+    )
+    texts = ["a truly great film", "awful", "not bad at all , and quite long too", "meh"]
+    assert sorted(len(c) for c in agent.candidates)[1:] != [1, 1]  # words of several tokens
+    scores = agent.class_scores_batch(texts, texts_per_pass=3)
+    assert scores.shape == (4, 3)
+    for row, text in zip(scores, texts):
+        assert row == pytest.approx(direct_scores(agent, text), abs=1e-4)
+    prefix, _ = agent._prefix_cache()  # every text went through the cached beginning
+    for text in texts:
+        context = agent.tokenizer(agent.prefix + TEMPLATE.format(text=text))["input_ids"]
+        assert context[: len(prefix)] == prefix
+    agent._prefix = ([-1], None)  # a beginning no text's tokens start with: no cache
+    assert agent.class_scores_batch(texts) == pytest.approx(scores, abs=1e-4)
 
 
 @pytest.mark.parametrize("mode", ["read", "whole"])

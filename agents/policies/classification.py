@@ -3,16 +3,21 @@
 The policy scores the prefix read so far: ``1 + n_classes`` logits in ``mode="read"``
 (read the next word, or answer class k), ``n_classes`` in ``mode="whole"``, and a value.
 
-* Causal backbone: reading a word extends the episode's KV cache with that word's tokens
-  only, so a whole episode costs one pass over the text. The one-shot path scores every
-  prefix of a text from one forward pass (the state of a prefix is the hidden state of its
-  last token).
+* Causal backbone: in read mode, reading a word extends the episode's KV cache with that
+  word's tokens only, so a whole episode costs one pass over the text. The one-shot path
+  scores every prefix of a text from one forward pass (the state of a prefix is the hidden
+  state of its last token). Prompt and prefix tuning, whose virtual tokens a cache cannot
+  continue, re-read the prefix at each step instead.
 * Bidirectional encoder: a prefix's state is the mean of its token states (``pooling="mean"``)
   or the encoder's pooler output on its ``[CLS]`` token (``pooling="pooler"``, the state a
   transformers ``...ForSequenceClassification`` model classifies, so such a policy exports
   to one exactly). Every new word changes all token states, so each step re-encodes the
   prefix: a text of n words costs n encoder passes over up to n words (O(n^2) tokens).
   Prefer a causal backbone for reading.
+* Whole mode (one step per text): every backbone encodes the texts in one batched pass,
+  each distinct text once (a group's k samples of a text share it), and within
+  :meth:`~agents.policies.base.PeftPolicy.reusing_acting_forward` (REINFORCE, RLOO/GRPO)
+  the learner's loss reuses that pass instead of encoding the texts again.
 
 Acting (:meth:`ClassificationPolicy.step_outputs`) and learning
 (:meth:`ClassificationPolicy.evaluate_actions`, one batched pass of the one-shot path over
@@ -185,13 +190,27 @@ class ClassificationPolicy(PeftPolicy):
         """
         self._check_actions(masks)
         reads = [_words_read(o, i) for o, i in zip(observations, infos)]
-        if self.causal:
+        if self._incremental:
             states = [
                 self._cached_state(slot, *episode) for slot, episode in enumerate(zip(infos, reads))
             ]
         else:
-            states = self._encoder_states(infos, reads)
+            states = self._reencoded_states(infos, reads)
         return self._heads(torch.stack(states), masks)
+
+    @property
+    def _incremental(self) -> bool:
+        """Whether acting extends each episode's KV cache word by word (else it re-encodes).
+
+        A causal backbone in read mode does; in whole mode an episode is one step, which a
+        batched pass over the texts serves better. Prompt and prefix tuning put virtual
+        tokens before the input on every forward pass, which a cache cannot continue.
+        """
+        return (
+            self.causal
+            and self.mode == "read"
+            and self.peft_spec.method not in ("prompt_tuning", "prefix_tuning")
+        )
 
     def evaluate_actions(
         self,
@@ -229,10 +248,17 @@ class ClassificationPolicy(PeftPolicy):
             wanted[row].setdefault(read, len(wanted[row]))
             keys.append((row, read))
         texts = [list(words) for words in rows]
-        starts = np.cumsum([0] + [len(w) for w in wanted])
-        states = self.prefix_states(texts, [list(w) for w in wanted])
-        index = torch.tensor([int(starts[row]) + wanted[row][read] for row, read in keys])
-        logits, values = self._heads(states[index.to(states.device)], masks)
+        recorded = self._recorded or {}
+        prefixes = [tuple(texts[row][:read]) for row, read in keys]
+        if prefixes and all(prefix in recorded for prefix in prefixes):
+            chosen = torch.stack([recorded[prefix] for prefix in prefixes])
+            recorded.clear()  # one use: the next call follows an optimizer step
+        else:
+            starts = np.cumsum([0] + [len(w) for w in wanted])
+            states = self.prefix_states(texts, [list(w) for w in wanted])
+            index = torch.tensor([int(starts[row]) + wanted[row][read] for row, read in keys])
+            chosen = states[index.to(states.device)]
+        logits, values = self._heads(chosen, masks)
         distribution = torch.distributions.Categorical(logits=logits.float())
         actions = actions.to(logits.device)
         return distribution.log_prob(actions), distribution.entropy(), values
@@ -274,8 +300,14 @@ class ClassificationPolicy(PeftPolicy):
             episode["read"] = read
         return episode["state"]
 
-    def _encoder_states(self, infos: list[dict[str, Any]], reads: list[int]) -> list[torch.Tensor]:
-        """Encoder states of each slot's prefix, encoding only those not already cached."""
+    def _reencoded_states(
+        self, infos: list[dict[str, Any]], reads: list[int]
+    ) -> list[torch.Tensor]:
+        """Each slot's prefix state, encoding (in one batch) only those not already cached.
+
+        In whole mode, within :meth:`reusing_acting_forward`, the encodings keep their graph
+        for the learner's ``evaluate_actions`` (read mode would keep one per step).
+        """
         stale = [
             slot
             for slot, (info, read) in enumerate(zip(infos, reads))
@@ -286,7 +318,15 @@ class ClassificationPolicy(PeftPolicy):
         if stale:
             # Slots at the same words (a group's samples of one text) are encoded once.
             prefixes = {tuple(infos[slot]["tokens"][: reads[slot]]): None for slot in stale}
-            encoded = self.prefix_states([list(p) for p in prefixes], [[len(p)] for p in prefixes])
+            texts, lengths = [list(p) for p in prefixes], [[len(p)] for p in prefixes]
+            recorded = self._recorded if self.mode == "whole" else None
+            if recorded is None:
+                encoded = self.prefix_states(texts, lengths)
+            else:  # keep the graph for the learner (see reusing_acting_forward)
+                with torch.enable_grad():  # rows taken here keep the graph too
+                    encoded = self.prefix_states(texts, lengths)
+                    recorded.update(zip(prefixes, encoded))
+                encoded = encoded.detach()
             by_prefix = dict(zip(prefixes, encoded))
             for slot in stale:
                 self._episodes[slot] = {
