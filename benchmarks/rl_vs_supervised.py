@@ -1,15 +1,27 @@
-"""RL against supervised fine-tuning, at the same wall-clock budget, on NER or SST-2.
+"""RL against supervised fine-tuning, at the same wall-clock budget: NER, SST-2, AG News.
 
-MiniLM + LoRA (r=16 on every linear layer; ``--peft adapter``: bottleneck adapters) policies
-trained by the supervised baseline and by RL learners that see only the env's rewards, each
-for ``--budget`` seconds of training, over ``--seeds`` seeds; every run is then tested on the
-whole test split with the env's metrics (seqeval-exact entity F1 on TextNER-v0; accuracy
-and mean fraction read on TextClassification-v0). Prints a table (mean and range over
+MiniLM + LoRA (r=16 on every linear layer; ``--peft adapter``: bottleneck adapters;
+``--backbone smollm2 --peft prompt_tuning``: prompt tuning) policies trained by the
+supervised baseline and by RL learners that see only the env's rewards, each for ``--budget``
+seconds of training (evaluation excluded), over ``--seeds`` seeds; every run is then tested
+on the whole test split with the env's metrics (seqeval-exact entity F1 on TextNER-v0;
+accuracy and macro-F1 on TextClassification-v0, in ``--mode whole`` by default, one step
+per text; ``--mode read`` adds the mean fraction of words read). ``--eval-every N``
+validates every N updates and tests the best policy. Prints a table (mean and range over
 seeds), writes the runs as JSON, and ends with the best RL learner's ratio to supervised::
 
     python benchmarks/rl_vs_supervised.py --task ner --data ../shared/data/conll2003
-    python benchmarks/rl_vs_supervised.py --task sst2 --data ../shared/data/sst2
+    python benchmarks/rl_vs_supervised.py --task sst2 --data ../shared/data/sst2 \
+        --budget 240 --eval-every 40
+    python benchmarks/rl_vs_supervised.py --task agnews --data ../shared/data/ag_news \
+        --budget 240 --eval-every 40
     python benchmarks/rl_vs_supervised.py --task ner --budget 60 --seeds 1   # built-in, quick
+    python benchmarks/rl_vs_supervised.py --table a.json b.json   # runs merged
+
+Classification tasks also take the untrained prompt baselines as learners,
+``--learners prompt-zero-shot,prompt-4-shot`` (SmolLM2-135M-Instruct, label likelihood;
+``--prompt-texts N`` tests them on the first N test texts). SST-2 and AG News splits:
+``benchmarks/shared_corpora.py``.
 
 Each learner runs with its tuned settings (``agents.training.presets``); ``--jobs 2`` runs two
 runs at a time with one thread each (the same CPU time per run as one job with two threads,
@@ -200,7 +212,13 @@ def main(argv: list[str] | None = None) -> None:
         "--prompt-texts", type=int, help="test the prompt baselines on the first N test texts"
     )
     parser.add_argument("--out", type=Path, help="JSON of the runs (default: <task>_rl.json)")
+    parser.add_argument(
+        "--table", type=Path, nargs="+", help="only print the table of these JSON files, merged"
+    )
     args = parser.parse_args(argv)
+    if args.table:
+        print_saved_tables(args.table)
+        return
     spec = task_spec(args.task, args.mode)
     learners = [name.strip() for name in args.learners.split(",") if name.strip()]
     unknown = sorted(set(learners) - set(LEARNERS) - set(PROMPTS))
@@ -238,6 +256,21 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out or Path(f"{args.task}_rl_vs_supervised.json")
     out.write_text(json.dumps({"task": args.task, **shared, "runs": runs}, indent=2))
     print_table(spec, learners, runs, args.budget, f"{args.backbone} + {args.peft}")
+
+
+def print_saved_tables(paths: list[Path]) -> None:
+    """The table of earlier runs (e.g. two invocations with different ``--first-seed``)."""
+    saved = [json.loads(path.read_text()) for path in paths]
+    first = saved[0]
+    keys = ("task", "mode", "budget", "backbone", "peft")
+    different = [p for p, s in zip(paths, saved) if any(s.get(k) != first.get(k) for k in keys)]
+    if different:
+        raise SystemExit(f"{different[0]}: not the same {', '.join(keys)} as {paths[0]}")
+    runs = [run for s in saved for run in s["runs"]]
+    learners = list(dict.fromkeys(run["learner"] for run in runs))
+    spec = task_spec(first["task"], first.get("mode", "whole"))
+    policy = f"{first.get('backbone', 'minilm')} + {first.get('peft', 'lora')}"
+    print_table(spec, learners, runs, first["budget"], policy)
 
 
 def print_table(

@@ -7,7 +7,7 @@
   (oracle-1, an upper bound for a one-sentence extractive summary) and of the whole source.
 
 Test splits; ``--shared DIR`` (the ``../shared/data`` folder) adds SST-2 and AG News as a
-calibration::
+calibration (their splits: ``benchmarks/shared_corpora.py``)::
 
     python benchmarks/text_corpus_baselines.py
     python benchmarks/text_corpus_baselines.py --shared ../shared/data
@@ -18,10 +18,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from shared_corpora import load_ag_news, load_sst2
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from textenvs.data import LabeledText, load_builtin_classification, load_delimited, word_tokenize
+from textenvs.data import LabeledText, load_builtin_classification, word_tokenize
 from textenvs.data.generation_loaders import load_builtin_summarization
 from textenvs.envs.extractive import split_sentences
 from textenvs.metrics import classification_scores
@@ -57,29 +58,12 @@ def main() -> None:
         for name in ("sentiment", "topic")
     }
     if args.shared:
-        sst2 = {"0": "negative", "1": "positive"}
-        corpora["SST-2"] = tuple(
-            load_delimited(args.shared / "sst2" / f, text_column="sentence", label_map=sst2)
-            for f in ("train.tsv", "test_labeled_unofficial.tsv")
-        )
-        names = {
-            "World": "world",
-            "Sports": "sports",
-            "Business": "business",
-            "Sci/Tech": "science",
-        }
-        ag_train = load_delimited(
-            args.shared / "ag_news" / "train_sample_10k_alps.tsv",
-            fieldnames=["text", "label"],
-            label_map=names,
-        )
-        ag_test = load_delimited(
-            args.shared / "ag_news" / "test.csv",
-            fieldnames=["label", "title", "description"],
-            text_column=["title", "description"],
-            label_map={"1": "world", "2": "sports", "3": "business", "4": "science"},
-        )
-        corpora["AG News"] = (ag_train, ag_test)
+        for name, load, folder in (
+            ("SST-2", load_sst2, "sst2"),
+            ("AG News", load_ag_news, "ag_news"),
+        ):
+            splits = load(args.shared / folder)
+            corpora[name] = (splits["train"], splits["test"])
     print(f"{'corpus':<10} {'train':>6} {'test':>5} {'acc (all)':>10} {'acc (5 words)':>14}")
     for name, (train, test) in corpora.items():
         full, first5 = bag_of_words(train, test), bag_of_words(train, test, first_words=5)
