@@ -32,6 +32,7 @@ from agents.policies.adapters import fix_adapters
 from agents.policies.backbones import Backbone, load_backbone
 from agents.policies.peft_methods import (
     DISABLEABLE,
+    VIRTUAL_TOKEN_METHODS,
     PeftSpec,
     adapters_disabled,
     apply_peft,
@@ -341,7 +342,7 @@ def merged_backbone(policy: PeftPolicy) -> Backbone:
         InputError: prompt or prefix tuning, whose virtual tokens cannot be merged.
     """
     method = policy.peft_spec.method
-    if method in ("prompt_tuning", "prefix_tuning"):
+    if method in VIRTUAL_TOKEN_METHODS:
         raise InputError(
             f"cannot start from a {method} policy: its virtual tokens cannot be merged into "
             "the backbone (start from a lora, ia3, bitfit or none policy)"

@@ -37,7 +37,7 @@ from agents.common.vector import episode_id
 from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
 from agents.policies.kv_batch import cache_keyword, output_cache
-from agents.policies.peft_methods import PeftSpec
+from agents.policies.peft_methods import VIRTUAL_TOKEN_METHODS, PeftSpec
 from textenvs.data.tokenize import word_tokenize
 from textenvs.errors import InputError
 
@@ -209,7 +209,7 @@ class ClassificationPolicy(PeftPolicy):
         return (
             self.causal
             and self.mode == "read"
-            and self.peft_spec.method not in ("prompt_tuning", "prefix_tuning")
+            and self.peft_spec.method not in VIRTUAL_TOKEN_METHODS
         )
 
     def evaluate_actions(
@@ -247,14 +247,15 @@ class ClassificationPolicy(PeftPolicy):
             read = _words_read(observation, info)
             wanted[row].setdefault(read, len(wanted[row]))
             keys.append((row, read))
-        texts = [list(words) for words in rows]
-        recorded = self._recorded or {}
-        prefixes = [tuple(texts[row][:read]) for row, read in keys]
-        if prefixes and all(prefix in recorded for prefix in prefixes):
+        row_words = list(rows)
+        recorded = self._recorded
+        prefixes = [row_words[row][:read] for row, read in keys] if recorded else []
+        if prefixes and recorded and all(prefix in recorded for prefix in prefixes):
             chosen = torch.stack([recorded[prefix] for prefix in prefixes])
             recorded.clear()  # one use: the next call follows an optimizer step
         else:
             starts = np.cumsum([0] + [len(w) for w in wanted])
+            texts = [list(words) for words in row_words]
             states = self.prefix_states(texts, [list(w) for w in wanted])
             index = torch.tensor([int(starts[row]) + wanted[row][read] for row, read in keys])
             chosen = states[index.to(states.device)]

@@ -37,7 +37,7 @@ from agents.policies.kv_batch import (
     pad_rows,
     row_positions,
 )
-from agents.policies.peft_methods import PeftSpec, adapters_disabled
+from agents.policies.peft_methods import VIRTUAL_TOKEN_METHODS, PeftSpec, adapters_disabled
 from textenvs.errors import InputError
 
 COMPLETION_ROOM = 256
@@ -204,7 +204,7 @@ class GenerativePolicy(PeftPolicy):
         pass, which a KV cache cannot continue: they read each whole context again (one
         batched pass, no cache). The other methods continue the batched cache.
         """
-        if self.peft_spec.method in ("prompt_tuning", "prefix_tuning"):
+        if self.peft_spec.method in VIRTUAL_TOKEN_METHODS:
             sequences = [self.prompt_ids(i["prompt"]) + g for i, g in zip(infos, generated)]
             return self._score_positions(sequences, [[len(s) - 1] for s in sequences])
         return self._batched_outputs(generated, infos)
@@ -369,7 +369,7 @@ class GenerativePolicy(PeftPolicy):
         model = self.transformer if model is None else model
         shared = (
             contexts is not None
-            and self.peft_spec.method not in ("prompt_tuning", "prefix_tuning")
+            and self.peft_spec.method not in VIRTUAL_TOKEN_METHODS
             and len({tuple(c) for c in contexts}) < len(contexts)
         )
         if shared:

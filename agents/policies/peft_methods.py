@@ -31,6 +31,9 @@ PEFT_METHODS = (
     "none",
     "frozen",
 )
+VIRTUAL_TOKEN_METHODS = ("prompt_tuning", "prefix_tuning")
+"""The prompt-learning methods: virtual tokens before the input on every forward pass, which
+a KV cache cannot continue and a merge cannot fold into the weights."""
 DISABLEABLE = ("lora", "ia3", "prompt_tuning", "prefix_tuning", "adapter")
 """The methods whose adapters :func:`adapters_disabled` switches off (a KL reference)."""
 
