@@ -94,7 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--learner", help="rloo (the default), grpo, ppo, a2c, reinforce or supervised"
     )
-    train.add_argument("--backbone", help="minilm, smollm2, tiny-bert, tiny-causal, hub name, path")
+    train.add_argument(
+        "--backbone", help="minilm, minilm-causal, smollm2, tiny-bert, tiny-causal, hub name, path"
+    )
     train.add_argument(
         "--peft", help=f"{', '.join(PEFT_METHODS)} (settings: peft_kwargs.NAME=VALUE)"
     )

@@ -112,9 +112,12 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
         return prompt_run(spec, dataset, learner, seed, args)
     # The time budget ends every run; the rest are the learner's tuned settings.
     length = {"epochs": 1_000} if learner == "supervised" else {"updates": 1_000_000}
+    env_kwargs = dict(spec["env_kwargs"])
+    if args.get("read_cost") is not None:  # benchmarks/read_or_decide.py's sweep
+        env_kwargs["read_cost"] = args["read_cost"]
     config = RunConfig(
         env=spec["env"],
-        env_kwargs=spec["env_kwargs"],
+        env_kwargs=env_kwargs,
         learner=learner,
         learner_config=length,
         backbone=args["backbone"],
@@ -200,7 +203,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--zero-shot", action="store_true", help="also test before training")
     parser.add_argument("--peft", default="lora", help="the PEFT method (lora, adapter, ...)")
     parser.add_argument(
-        "--backbone", default="minilm", help="minilm, or smollm2 (e.g. with --peft prompt_tuning)"
+        "--backbone",
+        default="minilm",
+        help="minilm, minilm-causal (read mode), or smollm2 (e.g. with --peft prompt_tuning)",
     )
     parser.add_argument(
         "--eval-every",

@@ -15,7 +15,7 @@ import textenvs  # noqa: F401
 from agents import evaluate
 from agents.learners.reinforce import Reinforce, ReinforceConfig, train_reinforce
 from agents.learners.rollout import RolloutCollector
-from agents.policies.backbones import tiny_backbone
+from agents.policies.backbones import load_backbone, tiny_backbone
 from agents.policies.classification import ClassificationPolicy
 from textenvs.data import LabeledText
 
@@ -37,9 +37,15 @@ KEYWORDS = {
 def make_policy(
     kind: str = "causal", mode: str = "read", peft: str = "lora"
 ) -> ClassificationPolicy:
+    """``kind``: ``causal`` (an LM), ``encoder``, or ``encoder-causal`` (a causal mask)."""
     torch.manual_seed(0)
     labels = gym.make("TextClassification-v0").unwrapped.label_names
-    return ClassificationPolicy(tiny_backbone(kind), labels, peft, mode)
+    backbone = (
+        tiny_backbone("encoder", causal_mask=True)
+        if kind == "encoder-causal"
+        else tiny_backbone(kind)  # type: ignore[arg-type]
+    )
+    return ClassificationPolicy(backbone, labels, peft, mode)
 
 
 def perturb(policy: ClassificationPolicy) -> None:
@@ -50,7 +56,7 @@ def perturb(policy: ClassificationPolicy) -> None:
                 parameter.add_(0.05 * torch.randn_like(parameter))
 
 
-@pytest.mark.parametrize("kind", ["causal", "encoder"])
+@pytest.mark.parametrize("kind", ["causal", "encoder", "encoder-causal"])
 def test_steps_match_the_one_shot_path(kind: str) -> None:
     policy = make_policy(kind)
     env = gym.make("TextClassification-v0", split="validation")
@@ -71,8 +77,9 @@ def test_steps_match_the_one_shot_path(kind: str) -> None:
     assert values.shape == (len(lengths),)
 
 
-def test_causal_reading_feeds_each_word_once() -> None:
-    policy = make_policy("causal")
+@pytest.mark.parametrize("kind", ["causal", "encoder-causal"])
+def test_causal_reading_feeds_each_word_once(kind: str) -> None:
+    policy = make_policy(kind)
     env = gym.make("TextClassification-v0", split="validation")
     obs, info = env.reset(options={"index": 0})
     calls = policy.forward_calls
@@ -126,18 +133,21 @@ def test_save_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-@pytest.mark.parametrize("kind", ["causal", "encoder"])
+@pytest.mark.parametrize("kind", ["causal", "encoder", "encoder-causal"])
 def test_evaluate_actions_matches_acting_over_a_rollout(kind: str, record_step_outputs) -> None:  # type: ignore[no-untyped-def]
     policy = make_policy(kind)
     perturb(policy)
     recorded = record_step_outputs(policy)
     envs = gym.make_vec("TextClassification-v0", num_envs=4, split="validation", max_length=12)
+    acting_calls = policy.forward_calls
     rollout = RolloutCollector(envs, policy, seed=0).collect(10)
     assert rollout.dones.any()  # the rollout spans several episodes per sub-env
+    if kind != "encoder":  # the 4 sub-envs' new words in one pass per step (+ prefills)
+        assert policy.forward_calls - acting_calls <= 2 * 11
     observations, infos, masks, actions = rollout.flat()
     calls = policy.forward_calls
     logprobs, entropy, values = policy.evaluate_actions(observations, infos, actions, masks)
-    if kind == "causal":  # every episode of the rollout read in one batched pass
+    if kind != "encoder":  # every episode of the rollout read in one batched pass
         assert policy.forward_calls == calls + 1
     step_logits = torch.cat(recorded[:10])  # the last call scored the states after the rollout
     expected_entropy = torch.distributions.Categorical(logits=step_logits).entropy()
@@ -257,3 +267,48 @@ def test_supervised_classifier_reads_then_answers() -> None:
     assert after["accuracy"] >= 5 / 6 and after["mean_fraction_read"] == 1.0
     with pytest.raises(ValueError, match="2 texts but 1 labels"):
         SupervisedClassifier(policy, texts[:2], [0])
+
+
+def test_an_encoder_with_a_causal_mask_reads_prefixes_in_one_pass() -> None:
+    """A prefix's state is the mean of the states the plain (causally masked) encoder gives
+    that prefix alone: one pass serves every prefix, and later words change nothing."""
+    policy = make_policy("encoder-causal")
+    perturb(policy)
+    words = ["A", "truly", "great", "film", "."]
+    lengths = [1, 3, 5]
+    with torch.no_grad():
+        states = policy.prefix_states([words], [lengths])
+        for state, n in zip(states, lengths):
+            ids = [t for piece in policy.word_ids(words[:n]) for t in piece]
+            alone = policy.transformer(input_ids=torch.tensor([ids])).last_hidden_state[0]
+            assert torch.allclose(state, alone.mean(0), atol=1e-5)
+        # The same weights without the mask: the first word's state then sees the rest.
+        policy.transformer.get_base_model().config.is_decoder = False
+        for layer in policy.transformer.get_base_model().encoder.layer:
+            layer.attention.self.is_causal = False
+        unmasked = policy.transformer(
+            input_ids=torch.tensor([[t for p in policy.word_ids(words) for t in p]])
+        ).last_hidden_state[0]
+    assert not torch.allclose(unmasked.mean(0), states[2], atol=1e-3)
+
+
+def test_causal_mask_backbones_load_by_name_and_survive_save_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    backbone = load_backbone("tiny-bert-causal")
+    assert backbone.kind == "encoder" and backbone.causal_attention
+    assert backbone.name == "tiny-bert-causal"
+    assert not load_backbone("tiny-bert").causal_attention
+    with pytest.raises(ValueError, match="the '-causal' suffix is for encoders"):
+        load_backbone("smollm2-causal")
+    labels = ["negative", "positive"]
+    policy = ClassificationPolicy(backbone, labels, "lora")
+    perturb(policy)
+    policy.save(tmp_path)
+    loaded = ClassificationPolicy.load(tmp_path)  # the backbone by its saved name
+    assert loaded.causal and loaded.prefix_mean
+    words = [["A", "great", "film", "."]]
+    with torch.no_grad():
+        assert torch.equal(
+            policy.forward_prefixes(words, [[2, 4]])[0], loaded.forward_prefixes(words, [[2, 4]])[0]
+        )
+    with pytest.raises(ValueError, match="needs a bidirectional encoder with a pooler"):
+        ClassificationPolicy(load_backbone("tiny-bert-causal"), labels, pooling="pooler")

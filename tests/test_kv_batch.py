@@ -1,7 +1,8 @@
 """BatchedContexts: one KV cache for episodes that start and end at different steps.
 
-Every row's logits must equal a full forward pass over that row's context alone, through
-restarts, shared prompts and compaction.
+Every row's logits (and states, and mean states) must equal a full forward pass over that
+row's context alone, through restarts, shared prompts and compaction, for a causal LM and
+for an encoder with a causal attention mask.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 import torch
 
 from agents.policies.backbones import tiny_backbone
@@ -20,13 +22,22 @@ def full_logits(model: torch.nn.Module, context: list[int]) -> torch.Tensor:
         return model(input_ids=torch.tensor([context])).logits[0, -1]
 
 
-def test_rows_restarting_at_different_steps_match_full_passes() -> None:
-    model = tiny_backbone("causal").model
+def full_states(model: torch.nn.Module, context: list[int]) -> torch.Tensor:
+    with torch.no_grad():
+        return model(input_ids=torch.tensor([context]), output_hidden_states=True).hidden_states[
+            -1
+        ][0]
+
+
+@pytest.mark.parametrize("kind", ["causal", "encoder-causal"])
+def test_rows_restarting_at_different_steps_match_full_passes(kind: str) -> None:
+    lm = kind == "causal"
+    model = (tiny_backbone("causal") if lm else tiny_backbone("encoder", causal_mask=True)).model
     rng = np.random.default_rng(0)
     rows = 5
     shared_prompt = rng.integers(5, 4000, size=9).tolist()
     contexts: list[list[int]] = [[] for _ in range(rows)]
-    batch = BatchedContexts(rows, pad_id=0, device=torch.device("cpu"))
+    batch = BatchedContexts(rows, pad_id=0, device=torch.device("cpu"), track_means=True)
     widths = []
     for _ in range(60):
         tokens, restart = [], []
@@ -49,10 +60,15 @@ def test_rows_restarting_at_different_steps_match_full_passes() -> None:
                 restart.append(False)
         with torch.no_grad():
             batch.feed(model, tokens, restart)
-        assert batch.logits is not None
+        assert batch.states is not None and batch.mean_states is not None
+        assert (batch.logits is not None) == lm  # an encoder has no LM head
         for row in range(rows):
-            expected = full_logits(model, contexts[row])
-            torch.testing.assert_close(batch.logits[row], expected, atol=1e-5, rtol=1e-4)
+            if lm:
+                expected = full_logits(model, contexts[row])
+                torch.testing.assert_close(batch.logits[row], expected, atol=1e-5, rtol=1e-4)
+            states = full_states(model, contexts[row])
+            torch.testing.assert_close(batch.states[row], states[-1], atol=1e-5, rtol=1e-4)
+            torch.testing.assert_close(batch.mean_states[row], states.mean(0), atol=1e-5, rtol=1e-4)
         # compaction keeps the cache within twice the longest live context
         assert batch.width <= 2 * max(len(c) for c in contexts) + 16
         widths.append(batch.width)

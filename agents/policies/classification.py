@@ -4,7 +4,8 @@ The policy scores the prefix read so far: ``1 + n_classes`` logits in ``mode="re
 (read the next word, or answer class k), ``n_classes`` in ``mode="whole"``, and a value.
 
 * Causal backbone: in read mode, reading a word extends the episode's KV cache with that
-  word's tokens only, so a whole episode costs one pass over the text. The one-shot path
+  word's tokens only, so a whole episode costs one pass over the text; the sub-envs' new
+  words go through the model together, in one batched pass per step. The one-shot path
   scores every prefix of a text from one forward pass (the state of a prefix is the hidden
   state of its last token). Prompt and prefix tuning, whose virtual tokens a cache cannot
   continue, re-read the prefix at each step instead.
@@ -14,6 +15,10 @@ The policy scores the prefix read so far: ``1 + n_classes`` logits in ``mode="re
   to one exactly). Every new word changes all token states, so each step re-encodes the
   prefix: a text of n words costs n encoder passes over up to n words (O(n^2) tokens).
   Prefer a causal backbone for reading.
+* Encoder with a causal attention mask (``load_backbone("minilm-causal")``): read like a
+  causal backbone (one pass per text, a KV cache when acting), and a prefix's state is the
+  mean of its token states (``pooling="mean"``), which the one-shot path takes as running
+  means of one pass and acting as a running sum the cache extends.
 * Whole mode (one step per text): every backbone encodes the texts in one batched pass,
   each distinct text once (a group's k samples of a text share it), and within
   :meth:`~agents.policies.base.PeftPolicy.reusing_acting_forward` (REINFORCE, RLOO/GRPO)
@@ -36,7 +41,7 @@ from torch import nn
 from agents.common.vector import episode_id
 from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
-from agents.policies.kv_batch import cache_keyword, output_cache
+from agents.policies.kv_batch import BatchedContexts
 from agents.policies.peft_methods import VIRTUAL_TOKEN_METHODS, PeftSpec
 from textenvs.data.tokenize import word_tokenize
 from textenvs.errors import InputError
@@ -46,17 +51,19 @@ class ClassificationPolicy(PeftPolicy):
     """Decide, word by word, whether to read on or which class to answer.
 
     Args:
-        backbone: a causal LM (incremental, recommended) or an encoder (re-encodes).
+        backbone: a causal LM or an encoder with a causal mask (incremental, recommended
+            for read mode), or a bidirectional encoder (re-encodes each prefix).
         label_names: the env's classes in answer order (``env.unwrapped.label_names``).
         peft: the parameter-efficient method (see :mod:`agents.policies.peft_methods`).
         mode: the env's mode, ``"read"`` or ``"whole"``.
         pooling: an encoder's prefix state: ``"mean"`` of its token states, or ``"pooler"``,
             the encoder's pooler output on ``[CLS]`` (exportable as a transformers sequence
-            classifier; see :mod:`agents.training.export`). A causal backbone always uses
-            the last token's state.
+            classifier; see :mod:`agents.training.export`). A causal LM always uses the last
+            token's state; an encoder with a causal mask takes ``"mean"`` only.
     """
 
-    acting_caches = ("_episodes",)  # per-episode KV caches / states, by sub-env slot
+    # By sub-env slot: re-encoded prefix states, and the batched KV cache of causal reading.
+    acting_caches = ("_episodes", "_batch")
 
     def __init__(
         self,
@@ -72,14 +79,17 @@ class ClassificationPolicy(PeftPolicy):
         if pooling not in ("mean", "pooler"):
             raise InputError(f"unknown pooling {pooling!r}; expected 'mean' or 'pooler'")
         if pooling == "pooler" and (
-            backbone.kind != "encoder" or not hasattr(backbone.model, "pooler")
+            backbone.causal_attention or not hasattr(backbone.model, "pooler")
         ):
             raise InputError(
-                f"pooling='pooler' needs an encoder with a pooler layer; "
-                f"{type(backbone.model).__name__} has none (use pooling='mean')"
+                f"pooling='pooler' needs a bidirectional encoder with a pooler layer; "
+                f"{backbone.name!r} ({type(backbone.model).__name__}) is not one "
+                f"(use pooling='mean')"
             )
         self._init_transformer(backbone, peft)
-        self.causal = backbone.kind == "causal"
+        self.causal = backbone.causal_attention
+        # An encoder with a causal mask: a prefix's state is the mean of its token states.
+        self.prefix_mean = self.causal and backbone.kind == "encoder"
         self.label_names = tuple(label_names)
         self.mode = mode
         self.pooling = pooling
@@ -88,6 +98,7 @@ class ClassificationPolicy(PeftPolicy):
         self.value_head = nn.Linear(backbone.hidden_size, 1)
         self.forward_calls = 0
         self._episodes: dict[int, dict[str, Any]] = {}
+        self._batch: dict[str, Any] = {}
 
     def policy_arguments(self) -> dict[str, Any]:
         """The arguments that rebuild this policy (see :meth:`PeftPolicy.save`)."""
@@ -117,9 +128,13 @@ class ClassificationPolicy(PeftPolicy):
         """
         if self.causal:
             # One causal pass per text reads every prefix of it: a prefix's state is the
-            # hidden state of its last token, which never sees the words after it.
+            # hidden state of its last token (or the mean of its tokens' states), which
+            # never sees the words after it.
             pieces = [self.word_ids(words[: max(wanted)]) for words, wanted in zip(texts, lengths)]
             hidden, _ = self._hidden_states([[t for p in text for t in p] for text in pieces])
+            if self.prefix_mean:  # running means; right padding comes after every prefix
+                counts = torch.arange(1, hidden.shape[1] + 1, device=hidden.device)
+                hidden = hidden.cumsum(1) / counts[None, :, None].to(hidden.dtype)
             rows, positions = [], []
             for row, (text, wanted) in enumerate(zip(pieces, lengths)):
                 ends = np.cumsum([len(p) for p in text]) - 1
@@ -191,12 +206,8 @@ class ClassificationPolicy(PeftPolicy):
         self._check_actions(masks)
         reads = [_words_read(o, i) for o, i in zip(observations, infos)]
         if self._incremental:
-            states = [
-                self._cached_state(slot, *episode) for slot, episode in enumerate(zip(infos, reads))
-            ]
-        else:
-            states = self._reencoded_states(infos, reads)
-        return self._heads(torch.stack(states), masks)
+            return self._heads(self._batched_states(infos, reads), masks)
+        return self._heads(torch.stack(self._reencoded_states(infos, reads)), masks)
 
     @property
     def _incremental(self) -> bool:
@@ -278,28 +289,38 @@ class ClassificationPolicy(PeftPolicy):
                 f"classes): build it with the env's label_names and mode"
             )
 
-    def _cached_state(self, slot: int, info: dict[str, Any], read: int) -> torch.Tensor:
-        """The causal state of ``read`` words of the episode in ``slot``, from its KV cache."""
-        episode = self._episodes.get(slot)
-        if episode is None or episode["episode"] != episode_id(info):
-            episode = {"episode": episode_id(info), "read": 0, "cache": None, "pieces": []}
-            self._episodes[slot] = episode
-        known = len(episode["pieces"])
-        if known < read:  # words read since the last call
-            episode["pieces"] += self.word_ids(list(info["tokens"][known:read]), first=known)
-        new = [t for piece in episode["pieces"][episode["read"] : read] for t in piece]
-        if new:
-            self.forward_calls += 1
-            output = self.transformer(
-                input_ids=torch.tensor([new], device=self.device),
-                **{cache_keyword(self.transformer): episode["cache"]},
-                use_cache=True,
-                output_hidden_states=True,
+    def _batched_states(self, infos: list[dict[str, Any]], reads: list[int]) -> torch.Tensor:
+        """Each slot's causal prefix state, from the slots' shared KV cache.
+
+        Every slot's words read since the last call are fed in one batched forward pass
+        (:class:`~agents.policies.kv_batch.BatchedContexts`); a new episode starts its row
+        afresh.
+        """
+        rows = len(infos)
+        contexts = self._batch.get("contexts")
+        if contexts is None or contexts.rows != rows:
+            pad = self.tokenizer.pad_token_id
+            contexts = BatchedContexts(
+                rows, 0 if pad is None else pad, self.device, track_means=self.prefix_mean
             )
-            episode["cache"] = output_cache(output)
-            episode["state"] = output.hidden_states[-1][0, -1]
-            episode["read"] = read
-        return episode["state"]
+            self._batch = {"contexts": contexts, "episodes": [None] * rows, "read": [0] * rows}
+        episodes, done = self._batch["episodes"], self._batch["read"]
+        tokens, restart = [], []
+        for slot, (info, read) in enumerate(zip(infos, reads)):
+            fresh = episodes[slot] != episode_id(info)
+            if fresh:
+                episodes[slot], done[slot] = episode_id(info), 0
+            words = list(info["tokens"][done[slot] : read])
+            pieces = self.word_ids(words, first=done[slot]) if words else []
+            tokens.append([t for piece in pieces for t in piece])
+            restart.append(fresh)
+            done[slot] = max(done[slot], read)
+        calls = contexts.forward_calls
+        contexts.feed(self.transformer, tokens, restart)
+        self.forward_calls += contexts.forward_calls - calls
+        states = contexts.mean_states if self.prefix_mean else contexts.states
+        assert states is not None
+        return states
 
     def _reencoded_states(
         self, infos: list[dict[str, Any]], reads: list[int]

@@ -18,8 +18,10 @@ batch:
   contexts and not the history.
 
 Models must take ``attention_mask`` with holes and ``position_ids`` (Llama, Mistral, Qwen,
-GPT-NeoX, SmolLM2 do). Prompt-learning PEFT methods (prompt and prefix tuning) put virtual
-tokens in the cache themselves; their policies act episode by episode instead.
+GPT-NeoX, SmolLM2 do, and BERT-like encoders loaded with a causal mask, which have no
+logits: only ``states``; ``track_means=True`` also keeps each context's mean state).
+Prompt-learning PEFT methods (prompt and prefix tuning) put virtual tokens in the cache
+themselves; their policies act episode by episode instead.
 """
 
 from __future__ import annotations
@@ -35,18 +37,33 @@ class BatchedContexts:
     """The contexts of ``rows`` episodes in one KV cache, with each row's last outputs.
 
     Attributes:
-        logits: ``(rows, vocab)`` next-token logits after each row's last fed token.
+        logits: ``(rows, vocab)`` next-token logits after each row's last fed token (``None``
+            for a model without an LM head).
         states: ``(rows, hidden)`` last-layer hidden state there (for a value head).
+        mean_states: ``(rows, hidden)`` the mean last-layer state of each row's context, with
+            ``track_means=True`` (else ``None``).
     """
 
-    def __init__(self, rows: int, pad_id: int, device: torch.device) -> None:
+    def __init__(
+        self, rows: int, pad_id: int, device: torch.device, track_means: bool = False
+    ) -> None:
         self.rows, self.pad_id, self.device = rows, pad_id, device
+        self.track_means = track_means
+        self.sums: torch.Tensor | None = None  # of each context's token states
+        self.counts = torch.zeros(rows, dtype=torch.long, device=device)
         self.cache: Any = None
         self.mask = torch.zeros(rows, 0, dtype=torch.long, device=device)
         self.lengths = torch.zeros(rows, dtype=torch.long, device=device)
         self.logits: torch.Tensor | None = None
         self.states: torch.Tensor | None = None
         self.forward_calls = 0
+
+    @property
+    def mean_states(self) -> torch.Tensor | None:
+        """Each row's mean last-layer state over its context (``track_means=True``)."""
+        if self.sums is None:
+            return None
+        return self.sums / self.counts.clamp(min=1)[:, None].to(self.sums.dtype)
 
     @property
     def width(self) -> int:
@@ -66,6 +83,9 @@ class BatchedContexts:
         if restarted:
             self.mask[restarted] = 0
             self.lengths[restarted] = 0
+            self.counts[restarted] = 0
+            if self.sums is not None:
+                self.sums[restarted] = 0
         tokens = self._prefill(model, tokens, restart)
         if not any(tokens):
             return
@@ -88,16 +108,22 @@ class BatchedContexts:
             **{cache_keyword(model): self.cache},
             use_cache=True,
             output_hidden_states=True,
-            logits_to_keep=1,
+            **_logits_to_keep(model),
         )
         self.cache, self.mask = output_cache(output), attention
         fed = new_mask[:, -1].bool()
-        logits, states = output.logits[:, -1], output.hidden_states[-1][:, -1]
-        if self.logits is None or self.states is None:
-            self.logits, self.states = logits, states
-        else:
-            self.logits = torch.where(fed[:, None], logits, self.logits)
-            self.states = torch.where(fed[:, None], states, self.states)
+        hidden = output.hidden_states[-1]
+        states = hidden[:, -1]
+        if self.states is not None:
+            states = torch.where(fed[:, None], states, self.states)
+        self.states = states
+        if output.get("logits") is not None:
+            logits = output.logits[:, -1]
+            self.logits = (
+                logits if self.logits is None else torch.where(fed[:, None], logits, self.logits)
+            )
+        if self.track_means:
+            self._add_to_means(hidden, new_mask, torch.arange(self.rows), list(range(self.rows)))
         self.lengths += new_mask.sum(dim=1)
         self._compact_if_sparse()
 
@@ -123,11 +149,14 @@ class BatchedContexts:
             attention_mask=mask.to(self.device),
             position_ids=positions.to(self.device),
             use_cache=True,
-            logits_to_keep=1,
+            output_hidden_states=self.track_means,
+            **_logits_to_keep(model),
         )
         source = torch.tensor([i for i, p in enumerate(prompts) for _ in groups[p]])
         targets = [row for p in prompts for row in groups[p]]
         self._append_rows(output_cache(output), mask, source, targets)
+        if self.track_means:
+            self._add_to_means(output.hidden_states[-1], mask, source, targets)
         left = [list(t) for t in tokens]
         for row in targets:
             left[row] = left[row][-1:]
@@ -158,6 +187,17 @@ class BatchedContexts:
                     setattr(layer, name, joined)
         self.mask = torch.cat([self.mask, grown], dim=1)
         self.lengths += grown.sum(dim=1)
+
+    def _add_to_means(
+        self, hidden: torch.Tensor, mask: torch.Tensor, source: torch.Tensor, targets: list[int]
+    ) -> None:
+        """Add the states of ``hidden``'s rows ``source`` (where ``mask``) to rows ``targets``."""
+        weights = mask.to(hidden.device, hidden.dtype)[..., None]
+        sums = (hidden * weights).sum(dim=1)[source.to(hidden.device)]
+        if self.sums is None:
+            self.sums = hidden.new_zeros(self.rows, hidden.shape[-1])
+        self.sums[targets] += sums
+        self.counts[targets] += mask.sum(dim=1).to(self.counts.device)[source]
 
     def _compact_if_sparse(self) -> None:
         """Gather each row's visible columns to the right of a narrower cache."""
@@ -216,6 +256,18 @@ def cache_keyword(model: Any) -> str:
 def _forward_keyword(forward: Any) -> str:
     """:func:`cache_keyword` of one ``forward`` (looked up once, not at every step)."""
     return "cache" if "cache" in inspect.signature(forward).parameters else "past_key_values"
+
+
+def _logits_to_keep(model: Any) -> dict[str, int]:
+    """``logits_to_keep=1`` for a model with an LM head that takes it; nothing otherwise."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    forward = getattr(base.forward, "__func__", base.forward)
+    return {"logits_to_keep": 1} if _takes_logits_to_keep(forward) else {}
+
+
+@functools.lru_cache(maxsize=64)
+def _takes_logits_to_keep(forward: Any) -> bool:
+    return "logits_to_keep" in inspect.signature(forward).parameters
 
 
 def output_cache(output: Any) -> Any:

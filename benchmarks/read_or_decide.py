@@ -1,0 +1,207 @@
+r"""Read or decide: accuracy against the fraction of words read, over a sweep of ``read_cost``.
+
+TextClassification-v0 in ``mode="read"`` reveals a text word by word; each read costs
+``read_cost`` and an answer earns +1 if right, -1 if wrong. An RL learner (PPO by default,
+its tuned settings) trains a policy that reads on or answers, for ``--budget`` seconds per
+read cost and seed; each policy is then tested on the test split, which gives its accuracy,
+macro-F1 and mean fraction of words read. A higher cost should buy earlier answers at some
+accuracy; the table and the plot show the trade-off, next to the accuracy of the whole-text
+supervised classifier of ``benchmarks/rl_vs_supervised.py --mode whole`` (``--whole
+its.json``), with the target: a point at >= 0.95x that accuracy reading <= 50% of the words.
+
+The backbone reads each text once, left to right: ``minilm-causal`` (all-MiniLM-L6-v2 with
+a causal attention mask, so that acting extends a KV cache word by word and the learner's
+gradient pass reads each text in one pass) by default, or ``smollm2`` (a causal LM). A
+bidirectional encoder (``--backbone minilm``) re-reads every prefix: honest but O(n^2)::
+
+    python benchmarks/read_or_decide.py --task agnews --data ../shared/data/ag_news \
+        --whole agnews_whole.json --out agnews_read.json --plot agnews_read.png
+    python benchmarks/read_or_decide.py --task agnews --budget 30 --seeds 1 \
+        --read-costs 0,0.02   # the built-in topic corpus, quick
+    python benchmarks/read_or_decide.py --table agnews_read.json --whole agnews_whole.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from rl_vs_supervised import PEFT_SETTINGS, one_run
+
+TARGET_RATIO, TARGET_FRACTION = 0.95, 0.5
+"""The issue's target: >= 0.95x whole-text supervised accuracy, reading <= 50% of words."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", choices=("agnews", "sst2"), default="agnews")
+    parser.add_argument("--data", type=Path, help="../shared/data/ag_news or sst2")
+    parser.add_argument("--learner", default="ppo", help="ppo, reinforce or rloo")
+    parser.add_argument("--read-costs", default="0,0.005,0.01,0.02,0.04")
+    parser.add_argument("--budget", type=float, default=240.0, help="training seconds per run")
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--backbone", default="minilm-causal")
+    parser.add_argument("--peft", default="lora")
+    parser.add_argument("--eval-every", type=int, default=0, help="validate every N updates")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--whole", type=Path, nargs="*", default=[], help="whole-mode runs")
+    parser.add_argument("--out", type=Path, help="JSON of the runs (default: <task>_read.json)")
+    parser.add_argument("--plot", type=Path, help="PNG of accuracy against fraction read")
+    parser.add_argument("--table", type=Path, nargs="+", help="only print these runs, merged")
+    args = parser.parse_args(argv)
+    whole = whole_supervised_accuracy(args.whole)
+    if args.table:
+        saved = [json.loads(path.read_text()) for path in args.table]
+        runs = [run for s in saved for run in s["runs"]]
+        print_table(runs, whole, saved[0])
+        if args.plot:
+            plot(runs, whole, args.plot, saved[0])
+        return
+    if args.data is not None and not args.data.is_dir():
+        parser.error(f"--data {args.data}: not a folder")
+    try:
+        costs = [float(c) for c in args.read_costs.split(",") if c.strip()]
+    except ValueError:
+        parser.error(f"--read-costs {args.read_costs!r}: not a comma-separated list of numbers")
+    if any(c < 0 for c in costs):
+        parser.error("--read-costs: a read cost is >= 0")
+    settings = {
+        "task": args.task,
+        "learner": args.learner,
+        "budget": args.budget,
+        "backbone": args.backbone,
+        "peft": args.peft,
+        "peft_kwargs": PEFT_SETTINGS.get(args.peft, {}),
+    }
+    shared = {
+        "data": str(args.data) if args.data else None,
+        "budget": args.budget,
+        "threads": args.threads,
+        "zero_shot": False,
+        "peft": args.peft,
+        "mode": "read",
+        "backbone": args.backbone,
+        "prompt_texts": None,
+        "eval_every": args.eval_every,
+    }
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    runs = []
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        futures = [
+            (c, pool.submit(one_run, args.task, args.learner, seed, {**shared, "read_cost": c}))
+            for c in costs
+            for seed in seeds
+        ]
+        for cost, future in futures:
+            runs.append({"read_cost": cost, **future.result()})
+            print(json.dumps(runs[-1]), flush=True)
+    out = args.out or Path(f"{args.task}_read.json")
+    out.write_text(json.dumps({**settings, "runs": runs}, indent=2))
+    print_table(runs, whole, settings)
+    if args.plot:
+        plot(runs, whole, args.plot, settings)
+
+
+def whole_supervised_accuracy(paths: list[Path]) -> float | None:
+    """Mean test accuracy of the supervised runs in ``rl_vs_supervised.py`` whole-mode JSON."""
+    values = []
+    for path in paths:
+        saved = json.loads(path.read_text())
+        if saved.get("mode", "whole") != "whole":
+            raise SystemExit(f"{path}: not a whole-mode run of rl_vs_supervised.py")
+        values += [r["test"]["accuracy"] for r in saved["runs"] if r["learner"] == "supervised"]
+    return statistics.mean(values) if values else None
+
+
+def points(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per read cost: mean (and range over seeds) accuracy, macro-F1 and fraction read."""
+    by_cost: dict[float, list[dict[str, Any]]] = {}
+    for run in runs:
+        if "test" in run:
+            by_cost.setdefault(run["read_cost"], []).append(run["test"])
+    rows = []
+    for cost in sorted(by_cost):
+        tests = by_cost[cost]
+        row: dict[str, Any] = {"read_cost": cost, "seeds": len(tests)}
+        for metric in ("accuracy", "macro_f1", "mean_fraction_read"):
+            values = [t[metric] for t in tests]
+            row[metric] = (statistics.mean(values), min(values), max(values))
+        rows.append(row)
+    return rows
+
+
+def print_table(runs: list[dict[str, Any]], whole: float | None, settings: dict[str, Any]) -> None:
+    """One row per read cost; the ratio to the whole-text supervised accuracy; the target."""
+    print(
+        f"\n{settings['task']} test set, read mode, {settings['learner']}, "
+        f"{settings['backbone']} + {settings['peft']}, {settings['budget']:.0f} s per run"
+    )
+    print(
+        f"{'read cost':>9} {'accuracy (mean, range)':>24} {'macro-F1':>9} "
+        f"{'fraction read':>22} {'x whole sup.':>12} {'seeds':>6}"
+    )
+    for row in points(runs):
+        accuracy, f1, fraction = row["accuracy"], row["macro_f1"], row["mean_fraction_read"]
+        ratio = f"{accuracy[0] / whole:12.3f}" if whole else f"{'-':>12}"
+        print(
+            f"{row['read_cost']:9.3f} {accuracy[0]:8.3f} ({accuracy[1]:.3f}-{accuracy[2]:.3f})"
+            f" {f1[0]:9.3f} {fraction[0]:8.3f} ({fraction[1]:.3f}-{fraction[2]:.3f})"
+            f" {ratio} {row['seeds']:6d}"
+        )
+    for run in runs:
+        if "error" in run:
+            print(f"read cost {run['read_cost']}, seed {run['seed']}: failed: {run['error']}")
+    if whole:
+        within = [r for r in points(runs) if r["mean_fraction_read"][0] <= TARGET_FRACTION]
+        best = max(within, key=lambda r: r["accuracy"][0], default=None)
+        if best is None:
+            print(f"no point reads <= {TARGET_FRACTION:.0%} of the words")
+        else:
+            print(
+                f"best point reading <= {TARGET_FRACTION:.0%}: read cost {best['read_cost']}, "
+                f"{best['accuracy'][0] / whole:.3f}x the whole-text supervised accuracy "
+                f"{whole:.3f}, {best['mean_fraction_read'][0]:.1%} of the words "
+                f"(target >= {TARGET_RATIO}x)"
+            )
+
+
+def plot(
+    runs: list[dict[str, Any]], whole: float | None, path: Path, settings: dict[str, Any]
+) -> None:
+    """Accuracy against mean fraction of words read, one point per read cost."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = points(runs)
+    figure, axes = plt.subplots(figsize=(6, 4))
+    x = [r["mean_fraction_read"][0] for r in rows]
+    y = [r["accuracy"][0] for r in rows]
+    low = [r["accuracy"][0] - r["accuracy"][1] for r in rows]
+    high = [r["accuracy"][2] - r["accuracy"][0] for r in rows]
+    axes.errorbar(x, y, yerr=[low, high], marker="o", capsize=3, label=settings["learner"])
+    for row, xi, yi in zip(rows, x, y):
+        axes.annotate(f"{row['read_cost']:g}", (xi, yi), textcoords="offset points", xytext=(4, 4))
+    if whole:
+        axes.axhline(whole, color="gray", linestyle="--", label="whole text, supervised")
+        axes.axhline(TARGET_RATIO * whole, color="gray", linestyle=":", label="0.95x of it")
+        axes.axvline(TARGET_FRACTION, color="lightgray", linestyle=":")
+    axes.set_xlabel("mean fraction of words read")
+    axes.set_ylabel("test accuracy")
+    axes.set_xlim(0, 1.02)
+    axes.set_title(f"{settings['task']}: read or decide (labels: read cost)")
+    axes.legend(loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    print(f"plot: {path}")
+
+
+if __name__ == "__main__":
+    main()
