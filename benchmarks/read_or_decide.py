@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         "backbone": args.backbone,
         "prompt_texts": None,
         "eval_every": args.eval_every,
+        "eval_envs": 128,  # texts read side by side when testing: one batched pass per step
     }
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     runs = []

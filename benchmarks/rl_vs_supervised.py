@@ -126,6 +126,7 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
         seed=seed,
         train=TrainConfig(
             eval_every=args["eval_every"],
+            eval_envs=args.get("eval_envs", 32),
             checkpoint_every=0,
             max_seconds=args["budget"],
             progress=False,
