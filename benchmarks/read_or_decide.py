@@ -12,7 +12,10 @@ its.json``), with the target: a point at >= 0.95x that accuracy reading <= 50% o
 The backbone reads each text once, left to right: ``minilm-causal`` (all-MiniLM-L6-v2 with
 a causal attention mask, so that acting extends a KV cache word by word and the learner's
 gradient pass reads each text in one pass) by default, or ``smollm2`` (a causal LM). A
-bidirectional encoder (``--backbone minilm``) re-reads every prefix: honest but O(n^2)::
+bidirectional encoder (``--backbone minilm``) re-reads every prefix: honest but O(n^2).
+``--start-budget S`` first trains a supervised read-mode policy (it reads every word, then
+answers) for S seconds per seed, and each RL run starts from it (SFT, then RL, with its
+rewards only)::
 
     python benchmarks/read_or_decide.py --task agnews --data ../shared/data/ag_news \
         --whole agnews_whole.json --out agnews_read.json --plot agnews_read.png
@@ -49,6 +52,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backbone", default="minilm-causal")
     parser.add_argument("--peft", default="lora")
     parser.add_argument("--eval-every", type=int, default=0, help="validate every N updates")
+    parser.add_argument(
+        "--start-budget",
+        type=float,
+        default=0.0,
+        help="first train a supervised read-mode policy (reads every word, then answers) for "
+        "this many seconds per seed, and start each RL run from it (0: RL from scratch)",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--whole", type=Path, nargs="*", default=[], help="whole-mode runs")
     parser.add_argument("--out", type=Path, help="JSON of the runs (default: <task>_read.json)")
@@ -78,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         "backbone": args.backbone,
         "peft": args.peft,
         "peft_kwargs": PEFT_SETTINGS.get(args.peft, {}),
+        "start_budget": args.start_budget,
     }
     shared = {
         "data": str(args.data) if args.data else None,
@@ -92,17 +103,28 @@ def main(argv: list[str] | None = None) -> None:
         "eval_envs": 128,  # texts read side by side when testing: one batched pass per step
     }
     seeds = range(args.first_seed, args.first_seed + args.seeds)
+    out = args.out or Path(f"{args.task}_read.json")
     runs = []
+    # One worker: runs go in submission order, so each seed's start is there before its RL.
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        futures = [
-            (c, pool.submit(one_run, args.task, args.learner, seed, {**shared, "read_cost": c}))
-            for c in costs
-            for seed in seeds
-        ]
+        futures = []
+        starts = {}
+        for seed in seeds:
+            if args.start_budget > 0:
+                starts[seed] = str(out.with_suffix("")) + f"_start_seed{seed}"
+                start_args = {**shared, "budget": args.start_budget, "out_dir": starts[seed]}
+                futures.append(
+                    (None, pool.submit(one_run, args.task, "supervised", seed, start_args))
+                )
+        for cost in costs:
+            for seed in seeds:
+                run_args = {**shared, "read_cost": cost, "init_from": starts.get(seed)}
+                futures.append(
+                    (cost, pool.submit(one_run, args.task, args.learner, seed, run_args))
+                )
         for cost, future in futures:
             runs.append({"read_cost": cost, **future.result()})
             print(json.dumps(runs[-1]), flush=True)
-    out = args.out or Path(f"{args.task}_read.json")
     out.write_text(json.dumps({**settings, "runs": runs}, indent=2))
     print_table(runs, whole, settings)
     if args.plot:
@@ -124,7 +146,7 @@ def points(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per read cost: mean (and range over seeds) accuracy, macro-F1 and fraction read."""
     by_cost: dict[float, list[dict[str, Any]]] = {}
     for run in runs:
-        if "test" in run:
+        if "test" in run and run["read_cost"] is not None:  # not a supervised start
             by_cost.setdefault(run["read_cost"], []).append(run["test"])
     rows = []
     for cost in sorted(by_cost):
@@ -139,9 +161,11 @@ def points(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def print_table(runs: list[dict[str, Any]], whole: float | None, settings: dict[str, Any]) -> None:
     """One row per read cost; the ratio to the whole-text supervised accuracy; the target."""
+    start = settings.get("start_budget", 0)
     print(
         f"\n{settings['task']} test set, read mode, {settings['learner']}, "
         f"{settings['backbone']} + {settings['peft']}, {settings['budget']:.0f} s per run"
+        + (f", after a {start:.0f} s supervised start" if start else "")
     )
     print(
         f"{'read cost':>9} {'accuracy (mean, range)':>24} {'macro-F1':>9} "
@@ -158,6 +182,12 @@ def print_table(runs: list[dict[str, Any]], whole: float | None, settings: dict[
     for run in runs:
         if "error" in run:
             print(f"read cost {run['read_cost']}, seed {run['seed']}: failed: {run['error']}")
+        elif run["read_cost"] is None:
+            test = run["test"]
+            print(
+                f"supervised start, seed {run['seed']} ({settings.get('start_budget', 0):.0f} s): "
+                f"accuracy {test['accuracy']:.3f}, {test['mean_fraction_read']:.1%} of the words"
+            )
     if whole:
         within = [r for r in points(runs) if r["mean_fraction_read"][0] <= TARGET_FRACTION]
         best = max(within, key=lambda r: r["accuracy"][0], default=None)

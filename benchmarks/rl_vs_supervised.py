@@ -121,10 +121,12 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
         learner=learner,
         learner_config=length,
         backbone=args["backbone"],
+        init_from=args.get("init_from"),  # read_or_decide.py: RL after a supervised start
         peft=args["peft"],
         peft_kwargs=dict(PEFT_SETTINGS.get(args["peft"], {})),
         seed=seed,
         train=TrainConfig(
+            out=args.get("out_dir"),  # read_or_decide.py keeps its supervised start
             eval_every=args["eval_every"],
             eval_envs=args.get("eval_envs", 32),
             checkpoint_every=0,
