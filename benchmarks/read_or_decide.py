@@ -15,7 +15,7 @@ gradient pass reads each text in one pass) by default, or ``smollm2`` (a causal 
 bidirectional encoder (``--backbone minilm``) re-reads every prefix: honest but O(n^2).
 ``--start-budget S`` first trains a supervised read-mode policy (it reads every word, then
 answers) for S seconds per seed, and each RL run starts from it (SFT, then RL, with its
-rewards only)::
+rewards only); ``--prefix-answers`` also trains that start's answer at every prefix::
 
     python benchmarks/read_or_decide.py --task agnews --data ../shared/data/ag_news \
         --whole agnews_whole.json --out agnews_read.json --plot agnews_read.png
@@ -59,6 +59,11 @@ def main(argv: list[str] | None = None) -> None:
         help="first train a supervised read-mode policy (reads every word, then answers) for "
         "this many seconds per seed, and start each RL run from it (0: RL from scratch)",
     )
+    parser.add_argument(
+        "--prefix-answers",
+        action="store_true",
+        help="the supervised start also trains the answer at every prefix (prefix_answers)",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--whole", type=Path, nargs="*", default=[], help="whole-mode runs")
     parser.add_argument("--out", type=Path, help="JSON of the runs (default: <task>_read.json)")
@@ -89,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         "peft": args.peft,
         "peft_kwargs": PEFT_SETTINGS.get(args.peft, {}),
         "start_budget": args.start_budget,
+        "prefix_answers": args.prefix_answers,
     }
     shared = {
         "data": str(args.data) if args.data else None,
@@ -112,7 +118,12 @@ def main(argv: list[str] | None = None) -> None:
         for seed in seeds:
             if args.start_budget > 0:
                 starts[seed] = str(out.with_suffix("")) + f"_start_seed{seed}"
-                start_args = {**shared, "budget": args.start_budget, "out_dir": starts[seed]}
+                start_args = {
+                    **shared,
+                    "budget": args.start_budget,
+                    "out_dir": starts[seed],
+                    "learner_config": {"prefix_answers": args.prefix_answers},
+                }
                 futures.append(
                     (None, pool.submit(one_run, args.task, "supervised", seed, start_args))
                 )
@@ -220,6 +231,15 @@ def plot(
     axes.errorbar(x, y, yerr=[low, high], marker="o", capsize=3, label=settings["learner"])
     for row, xi, yi in zip(rows, x, y):
         axes.annotate(f"{row['read_cost']:g}", (xi, yi), textcoords="offset points", xytext=(4, 4))
+    starts = [r["test"] for r in runs if r.get("read_cost") is None and "test" in r]
+    if starts:
+        axes.scatter(
+            [t["mean_fraction_read"] for t in starts],
+            [t["accuracy"] for t in starts],
+            marker="s",
+            color="black",
+            label="supervised start",
+        )
     if whole:
         axes.axhline(whole, color="gray", linestyle="--", label="whole text, supervised")
         axes.axhline(TARGET_RATIO * whole, color="gray", linestyle=":", label="0.95x of it")
@@ -228,7 +248,7 @@ def plot(
     axes.set_ylabel("test accuracy")
     axes.set_xlim(0, 1.02)
     axes.set_title(f"{settings['task']}: read or decide (labels: read cost)")
-    axes.legend(loc="lower right")
+    axes.legend(loc="best", fontsize="small")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     print(f"plot: {path}")

@@ -112,6 +112,7 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
         return prompt_run(spec, dataset, learner, seed, args)
     # The time budget ends every run; the rest are the learner's tuned settings.
     length = {"epochs": 1_000} if learner == "supervised" else {"updates": 1_000_000}
+    length.update(args.get("learner_config", {}))  # e.g. read_or_decide.py's prefix_answers
     env_kwargs = dict(spec["env_kwargs"])
     if args.get("read_cost") is not None:  # benchmarks/read_or_decide.py's sweep
         env_kwargs["read_cost"] = args["read_cost"]

@@ -269,6 +269,38 @@ def test_supervised_classifier_reads_then_answers() -> None:
         SupervisedClassifier(policy, texts[:2], [0])
 
 
+def test_prefix_answers_train_the_class_at_every_prefix() -> None:
+    """``prefix_answers`` adds the classes' cross-entropy at each prefix of each text (the
+    read action left out) to the usual loss, with each prefix its own text's label."""
+    from torch.nn.functional import cross_entropy
+
+    from agents.learners.supervised import SupervisedClassifier, SupervisedConfig
+
+    policy = make_policy("encoder-causal")
+    perturb(policy)
+    texts = [["A", "great", "film"], ["so", "bad"], ["truly", "awful", "acting", "here"]]
+    labels = [1, 0, 1]  # texts of different lengths and labels
+    plain = SupervisedClassifier(policy, texts, labels)
+    with_prefixes = SupervisedClassifier(
+        policy, texts, labels, SupervisedConfig(prefix_answers=True)
+    )
+    with torch.no_grad():
+        base, count = plain.batch_loss([0, 1, 2])
+        total, count_prefixes = with_prefixes.batch_loss([0, 1, 2])
+        logits, _ = policy.forward_prefixes(texts, [list(range(1, len(t) + 1)) for t in texts])
+    per_prefix = torch.tensor([label for text, label in zip(texts, labels) for _ in text])
+    expected = base + cross_entropy(logits[:, 1:], per_prefix)
+    assert count == count_prefixes == 9
+    torch.testing.assert_close(total, expected)
+    with pytest.raises(ValueError, match="prefix_answers: a whole-mode policy"):
+        SupervisedClassifier(
+            make_policy("causal", mode="whole"),
+            texts,
+            labels,
+            SupervisedConfig(prefix_answers=True),
+        )
+
+
 def test_an_encoder_with_a_causal_mask_reads_prefixes_in_one_pass() -> None:
     """A prefix's state is the mean of the states the plain (causally masked) encoder gives
     that prefix alone: one pass serves every prefix, and later words change nothing."""

@@ -44,6 +44,14 @@ class SupervisedConfig(LearnerConfig):
 
     epochs: int = field(default=1, metadata={"help": "passes over the training records"})
     batch_size: int = field(default=32, metadata={"help": "records per step"})
+    prefix_answers: bool = field(
+        default=False,
+        metadata={
+            "help": "classification in read mode: also train the answer at every prefix (the "
+            "gold class among the classes, the read action left out), so the policy can "
+            "answer early; a start for read-or-decide RL"
+        },
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -62,11 +70,17 @@ class SupervisedLearner(Learner):
     resumable = ("rng", "order", "env_steps_done")
     optimizer_class = torch.optim.AdamW
     config: SupervisedConfig
+    takes_prefix_answers = False  # the classifier's option (see SupervisedConfig)
 
     def __init__(self, policy: Any, size: int, config: SupervisedConfig | None) -> None:
         self.config = config = config or SupervisedConfig()
         if size == 0:
             raise InputError("the supervised baseline needs training records, got none")
+        if config.prefix_answers and not self.takes_prefix_answers:
+            raise InputError(
+                f"prefix_answers: {type(self).__name__} has no answer per prefix (it is for "
+                f"the classifier in read mode)"
+            )
         if config.kl_coef > 0:
             if config.kl_target is not None:
                 raise InputError("kl_target adapts an RL penalty; a supervised run takes kl_coef")
@@ -169,6 +183,11 @@ class SupervisedTagger(SupervisedLearner):
 class SupervisedClassifier(SupervisedLearner):
     """Fit a classification policy to read every visible word, then answer the gold label.
 
+    With ``prefix_answers`` (read mode), each prefix also trains the answer among the
+    classes (cross-entropy of the class logits alone, the read action left out): the
+    policy still reads to the end, and an RL stage with a read cost starts from answers
+    that are already good early.
+
     Args:
         policy: a :class:`agents.policies.classification.ClassificationPolicy`.
         texts: each training text's visible words (the env's ``corpus.tokens``, cut at
@@ -176,6 +195,8 @@ class SupervisedClassifier(SupervisedLearner):
         labels: each text's gold class index (``corpus.label_ids``).
         config: the settings.
     """
+
+    takes_prefix_answers = True
 
     def __init__(
         self,
@@ -189,6 +210,8 @@ class SupervisedClassifier(SupervisedLearner):
         super().__init__(policy, len(texts), config)
         self.texts, self.labels = texts, labels
         self.read_mode = policy.mode == "read"
+        if self.config.prefix_answers and not self.read_mode:
+            raise InputError("prefix_answers: a whole-mode policy answers only whole texts")
 
     def batch_loss(self, indices: list[int]) -> tuple[torch.Tensor, int]:
         """Answer cross-entropy at the whole text, plus (read mode) "read on" before it."""
@@ -211,6 +234,9 @@ class SupervisedClassifier(SupervisedLearner):
             loss = loss + cross_entropy(
                 reads, torch.zeros(len(reads), dtype=torch.long, device=reads.device)
             )
+        if self.config.prefix_answers:  # every prefix: the gold class, among the classes
+            per_prefix = torch.repeat_interleave(answers - 1, torch.tensor([len(t) for t in texts]))
+            loss = loss + cross_entropy(logits[:, 1:], per_prefix.to(logits.device))
         return loss + self._kl(logits, texts, lengths), len(logits)
 
     def _kl(self, logits: torch.Tensor, texts: list[list[str]], lengths: list[list[int]]) -> Any:
