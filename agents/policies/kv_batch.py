@@ -248,26 +248,24 @@ def cache_keyword(model: Any) -> str:
     ``cache`` in transformers releases that renamed it, ``past_key_values`` before (and
     through peft's wrappers, which pass it on).
     """
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return _forward_keyword(getattr(base.forward, "__func__", base.forward))
-
-
-@functools.lru_cache(maxsize=64)
-def _forward_keyword(forward: Any) -> str:
-    """:func:`cache_keyword` of one ``forward`` (looked up once, not at every step)."""
-    return "cache" if "cache" in inspect.signature(forward).parameters else "past_key_values"
+    return "cache" if "cache" in _forward_parameters(model) else "past_key_values"
 
 
 def _logits_to_keep(model: Any) -> dict[str, int]:
     """``logits_to_keep=1`` for a model with an LM head that takes it; nothing otherwise."""
+    return {"logits_to_keep": 1} if "logits_to_keep" in _forward_parameters(model) else {}
+
+
+def _forward_parameters(model: Any) -> frozenset[str]:
+    """The parameter names of the ``forward`` of ``model`` (its base model, under peft)."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    forward = getattr(base.forward, "__func__", base.forward)
-    return {"logits_to_keep": 1} if _takes_logits_to_keep(forward) else {}
+    return _signature_names(getattr(base.forward, "__func__", base.forward))
 
 
 @functools.lru_cache(maxsize=64)
-def _takes_logits_to_keep(forward: Any) -> bool:
-    return "logits_to_keep" in inspect.signature(forward).parameters
+def _signature_names(forward: Any) -> frozenset[str]:
+    """A ``forward``'s parameter names (looked up once, not at every step)."""
+    return frozenset(inspect.signature(forward).parameters)
 
 
 def output_cache(output: Any) -> Any:
