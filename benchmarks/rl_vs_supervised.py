@@ -12,7 +12,7 @@ seeds), writes the runs as JSON, and ends with the best RL learner's ratio to su
 
     python benchmarks/rl_vs_supervised.py --task ner --data ../shared/data/conll2003
     python benchmarks/rl_vs_supervised.py --task sst2 --data ../shared/data/sst2 \
-        --budget 240 --eval-every 40
+        --budget 240 --eval-every 100
     python benchmarks/rl_vs_supervised.py --task agnews --data ../shared/data/ag_news \
         --budget 240 --eval-every 40
     python benchmarks/rl_vs_supervised.py --task ner --budget 60 --seeds 1   # built-in, quick
@@ -23,9 +23,10 @@ Classification tasks also take the untrained prompt baselines as learners,
 ``--prompt-texts N`` tests them on the first N test texts). SST-2 and AG News splits:
 ``benchmarks/shared_corpora.py``.
 
-Each learner runs with its tuned settings (``agents.training.presets``); ``--jobs 2`` runs two
-runs at a time with one thread each (the same CPU time per run as one job with two threads,
-on a 2-core machine).
+Each learner runs with its tuned settings (``agents.training.presets``); ``--learner-config
+'{"learning_rate": 5e-4}'`` sets fields over them in every run (for pilots). ``--jobs 2``
+runs two runs at a time with one thread each (the same CPU time per run as one job with two
+threads, on a 2-core machine).
 """
 
 from __future__ import annotations
@@ -220,6 +221,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--prompt-texts", type=int, help="test the prompt baselines on the first N test texts"
     )
+    parser.add_argument(
+        "--learner-config",
+        type=json.loads,
+        default={},
+        help="JSON of learner settings over the tuned ones, e.g. '{\"batch_size\": 16}'",
+    )
     parser.add_argument("--out", type=Path, help="JSON of the runs (default: <task>_rl.json)")
     parser.add_argument(
         "--table", type=Path, nargs="+", help="only print the table of these JSON files, merged"
@@ -247,6 +254,7 @@ def main(argv: list[str] | None = None) -> None:
         "backbone": args.backbone,
         "prompt_texts": args.prompt_texts,
         "eval_every": args.eval_every,
+        "learner_config": args.learner_config,
     }
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     # A zero-shot prompt has no seed: it runs once.
