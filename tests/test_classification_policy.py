@@ -175,9 +175,11 @@ def test_a_groups_samples_of_one_text_are_encoded_once(kind: str, record_step_ou
     assert len(logprobs) == 8  # one step per episode, each with its own action's scores
     assert torch.allclose(logprobs, rollout.logprobs.reshape(-1), atol=1e-5)
     assert torch.allclose(values, rollout.values.reshape(-1), atol=1e-5)
-    step_logits = recorded[0]  # a group's samples see one state; the groups differ
-    assert torch.equal(step_logits[0], step_logits[3])
-    assert not torch.equal(step_logits[0], step_logits[4])
+    # A group's samples see one state (equal up to the head's batched-matmul rounding, which
+    # can differ by row); the groups differ.
+    step_logits = recorded[0]
+    assert torch.allclose(step_logits[0], step_logits[3], atol=1e-6)
+    assert not torch.allclose(step_logits[0], step_logits[4], atol=1e-3)
 
 
 @pytest.mark.parametrize("learner", ["rloo", "reinforce"])
