@@ -244,6 +244,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("the prompt baselines are classifiers: use them with --task sst2 or agnews")
     if args.data is not None and not args.data.is_dir():
         parser.error(f"--data {args.data}: not a folder")
+    if not isinstance(args.learner_config, dict):
+        parser.error(f"--learner-config {args.learner_config!r}: not a JSON object")
     shared = {
         "data": str(args.data) if args.data else None,
         "budget": args.budget,
