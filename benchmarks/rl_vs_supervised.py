@@ -20,7 +20,8 @@ seeds), writes the runs as JSON, and ends with the best RL learner's ratio to su
 
 Classification tasks also take the untrained prompt baselines as learners,
 ``--learners prompt-zero-shot,prompt-4-shot`` (SmolLM2-135M-Instruct, label likelihood;
-``--prompt-texts N`` tests them on the first N test texts). SST-2 and AG News splits:
+``--prompt-texts N`` tests them on the first N test texts; ``--test-texts N`` tests every
+run on the first N, e.g. a 135M decoder with prompt tuning). SST-2 and AG News splits:
 ``benchmarks/shared_corpora.py``.
 
 Each learner runs with its tuned settings (``agents.training.presets``); ``--learner-config
@@ -131,6 +132,7 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
             out=args.get("out_dir"),  # read_or_decide.py keeps its supervised start
             eval_every=args["eval_every"],
             eval_envs=args.get("eval_envs", 32),
+            test_limit=args.get("test_texts"),
             checkpoint_every=0,
             max_seconds=args["budget"],
             progress=False,
@@ -222,12 +224,20 @@ def main(argv: list[str] | None = None) -> None:
         "--prompt-texts", type=int, help="test the prompt baselines on the first N test texts"
     )
     parser.add_argument(
+        "--test-texts",
+        type=int,
+        help="test every run on the first N test texts (default: all; the prompt baselines: "
+        "--prompt-texts if given)",
+    )
+    parser.add_argument(
         "--learner-config",
         type=json.loads,
         default={},
         help="JSON of learner settings over the tuned ones, e.g. '{\"batch_size\": 16}'",
     )
-    parser.add_argument("--out", type=Path, help="JSON of the runs (default: <task>_rl.json)")
+    parser.add_argument(
+        "--out", type=Path, help="JSON of the runs (default: <task>_rl_vs_supervised.json)"
+    )
     parser.add_argument(
         "--table", type=Path, nargs="+", help="only print the table of these JSON files, merged"
     )
@@ -244,6 +254,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("the prompt baselines are classifiers: use them with --task sst2 or agnews")
     if args.data is not None and not args.data.is_dir():
         parser.error(f"--data {args.data}: not a folder")
+    for flag in ("prompt_texts", "test_texts"):
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
+            parser.error(f"--{flag.replace('_', '-')} must be >= 1, got {getattr(args, flag)}")
     if not isinstance(args.learner_config, dict):
         parser.error(f"--learner-config {args.learner_config!r}: not a JSON object")
     shared = {
@@ -254,7 +267,8 @@ def main(argv: list[str] | None = None) -> None:
         "peft": args.peft,
         "mode": args.mode,
         "backbone": args.backbone,
-        "prompt_texts": args.prompt_texts,
+        "prompt_texts": args.prompt_texts or args.test_texts,
+        "test_texts": args.test_texts,
         "eval_every": args.eval_every,
         "learner_config": args.learner_config,
     }
@@ -274,14 +288,15 @@ def main(argv: list[str] | None = None) -> None:
             print(json.dumps(runs[-1]), flush=True)
     out = args.out or Path(f"{args.task}_rl_vs_supervised.json")
     out.write_text(json.dumps({"task": args.task, **shared, "runs": runs}, indent=2))
-    print_table(spec, learners, runs, args.budget, f"{args.backbone} + {args.peft}")
+    policy = f"{args.backbone} + {args.peft}"
+    print_table(spec, learners, runs, args.budget, policy, args.test_texts)
 
 
 def print_saved_tables(paths: list[Path]) -> None:
     """The table of earlier runs (e.g. two invocations with different ``--first-seed``)."""
     saved = [json.loads(path.read_text()) for path in paths]
     first = saved[0]
-    keys = ("task", "mode", "budget", "backbone", "peft")
+    keys = ("task", "mode", "budget", "backbone", "peft", "test_texts")
     different = [p for p, s in zip(paths, saved) if any(s.get(k) != first.get(k) for k in keys)]
     if different:
         raise SystemExit(f"{different[0]}: not the same {', '.join(keys)} as {paths[0]}")
@@ -289,7 +304,7 @@ def print_saved_tables(paths: list[Path]) -> None:
     learners = list(dict.fromkeys(run["learner"] for run in runs))
     spec = task_spec(first["task"], first.get("mode", "whole"))
     policy = f"{first.get('backbone', 'minilm')} + {first.get('peft', 'lora')}"
-    print_table(spec, learners, runs, first["budget"], policy)
+    print_table(spec, learners, runs, first["budget"], policy, first.get("test_texts"))
 
 
 def print_table(
@@ -298,6 +313,7 @@ def print_table(
     runs: list[dict[str, Any]],
     budget: float,
     policy: str = "minilm + lora",
+    test_texts: int | None = None,
 ) -> None:
     """Mean and range over seeds of each test metric, per learner; the RL/supervised ratio."""
     metrics = spec["metrics"]
@@ -320,7 +336,7 @@ def print_table(
                 means[learner] = mean
         steps = statistics.mean(r["env_steps"] for r in done)
         note = f"  ({len(failed)} failed)" if failed else ""
-        if learner in PROMPTS:
+        if learner in PROMPTS or test_texts:
             note += f"  (first {done[0]['test']['episodes']} test texts)"
         print(
             f"{learner:17}" + "".join(f" {c:>30}" for c in cells) + f" {steps:10,.0f}"

@@ -109,6 +109,17 @@ def test_without_evaluation_the_last_policy_is_kept_as_best(tmp_path: Path) -> N
         assert torch.equal(dict(loaded.named_parameters())[name].detach(), weight), name
 
 
+def test_test_limit_tests_on_the_first_records_only() -> None:
+    built, result = fit(run_config(eval_every=0, test_limit=1))
+    first = evaluate(
+        built.policy, "TextNER-v0", split="test", dataset=DATA, reward="token", limit=1
+    )
+    every = evaluate(built.policy, "TextNER-v0", split="test", dataset=DATA, reward="token")
+    assert result.test == first and first["episodes"] == 1 and every["episodes"] == 2
+    with pytest.raises(ValueError, match="test_limit must be >= 1"):
+        TrainConfig(test_limit=0)
+
+
 def test_early_stopping_on_patience(tmp_path: Path) -> None:
     config = run_config(eval_every=1, patience=1, checkpoint_every=0)
     config.learner_config["learning_rate"] = 1e-9  # nothing changes, so nothing improves

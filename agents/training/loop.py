@@ -80,6 +80,9 @@ class TrainConfig:
     test_split: str | None = field(
         default="test", metadata={"help": "split of the final evaluation (None: skip)"}
     )
+    test_limit: int | None = field(
+        default=None, metadata={"help": "test on the first N records only (None: all)"}
+    )
     metric: str | None = field(
         default=None, metadata={"help": "metric to select on (None: f1, accuracy or score)"}
     )
@@ -103,8 +106,10 @@ class TrainConfig:
             raise InputError(f"patience must be >= 1 (or None), got {self.patience!r}")
         if self.eval_envs < 1:
             raise InputError(f"eval_envs must be >= 1, got {self.eval_envs!r}")
-        if self.eval_limit is not None and self.eval_limit < 1:
-            raise InputError(f"eval_limit must be >= 1 (or None), got {self.eval_limit!r}")
+        for name in ("eval_limit", "test_limit"):
+            limit = getattr(self, name)
+            if limit is not None and limit < 1:
+                raise InputError(f"{name} must be >= 1 (or None), got {limit!r}")
         if self.max_seconds is not None and not self.max_seconds > 0:
             raise InputError(f"max_seconds must be > 0 (or None), got {self.max_seconds!r}")
 
@@ -404,7 +409,7 @@ class _Loop:
         split = self.config.test_split
         if split is None or not self.main:
             return None
-        test = self._run_evaluation(split, None)
+        test = self._run_evaluation(split, self.config.test_limit)
         self.log.write("test", {"update": self.learner.updates_done, split: test}, {})
         return test
 
