@@ -10,12 +10,12 @@ budget (``--budget`` seconds of training):
 * ``sft``: :class:`agents.SupervisedGenerator` (teacher forcing on the references);
 * ``rl``: RLOO (k=4) on the env's reward from the zero-shot model, KL to it;
 * ``sft-rl``: half the budget SFT, then RLOO from it (``init_from``), KL to the SFT policy;
-* ``trl-grpo`` (optional, ``pip install trl``): what a user would pick instead, TRL's
-  ``GRPOTrainer`` on the same policy (SmolLM2 + the same LoRA, prompt template), training
-  prompts, reward (textenvs' ``RougeReward("rougeL")``, called as TRL calls reward
-  functions), group size, prompts per update, learning rate, KL coefficient, completion
-  length, sampling and budget; TRL's defaults otherwise (its ``dapo`` loss, group-scaled
-  advantages), with gradient checkpointing and bf16 off (CPU).
+* ``trl-grpo`` (optional: ``pip install trl``, or the ``bench`` extra): what a user would
+  pick instead, TRL's ``GRPOTrainer`` on the same policy (SmolLM2 + the same LoRA, prompt
+  template), training prompts, reward (textenvs' ``RougeReward("rougeL")``, called as TRL
+  calls reward functions), group size, prompts per update, learning rate, KL coefficient,
+  completion length, sampling and budget; TRL's defaults otherwise (its ``dapo`` loss,
+  group-scaled advantages), with gradient checkpointing and bf16 off (CPU).
 
 Scores: ROUGE-1/2/L F-measure (rouge-score, stemming) of greedy completions on the 200
 test pairs, the mean completion length in words and the repeated-word rate (the share of
