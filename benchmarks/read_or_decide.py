@@ -17,7 +17,9 @@ bidirectional encoder (``--backbone minilm``) re-reads every prefix: honest but 
 answers) for S seconds per seed, and each RL run starts from it (SFT, then RL, with its
 rewards only); ``--prefix-answers`` also trains that start's answer at every prefix.
 ``--start-from DIR`` reuses a start saved by an earlier run (``<out>_start_seed{seed}``;
-``{seed}`` in DIR stands for the seed) instead of training one::
+``{seed}`` in DIR stands for the seed) instead of training one. ``--eval-every N`` validates
+every N RL updates and tests the policy with the best validation return (``--select-on``):
+the env's reward, answers and read costs together, the quantity RL maximises::
 
     python benchmarks/read_or_decide.py --task agnews --data ../shared/data/ag_news \
         --whole agnews_whole.json --out agnews_read.json --plot agnews_read.png
@@ -55,7 +57,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--backbone", default="minilm-causal")
     parser.add_argument("--peft", default="lora")
-    parser.add_argument("--eval-every", type=int, default=0, help="validate every N updates")
+    parser.add_argument(
+        "--eval-every",
+        type=int,
+        default=0,
+        help="validate every N updates and test the best policy (0: test the last)",
+    )
+    parser.add_argument(
+        "--select-on",
+        default="mean_return",
+        help="validation metric that picks the best policy with --eval-every: mean_return "
+        "(the env's reward: answers and read costs together, what RL maximises) or accuracy",
+    )
     parser.add_argument(
         "--start-budget",
         type=float,
@@ -111,6 +124,8 @@ def main(argv: list[str] | None = None) -> None:
         "peft_kwargs": PEFT_SETTINGS.get(args.peft, {}),
         "start_budget": args.start_budget,
         "prefix_answers": args.prefix_answers,
+        "eval_every": args.eval_every,
+        "select_on": args.select_on if args.eval_every else None,
     }
     if args.start_from:
         first = next(iter(saved_starts.values()))
@@ -126,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         "backbone": args.backbone,
         "prompt_texts": None,
         "eval_every": args.eval_every,
+        "metric": args.select_on,
         "eval_envs": 128,  # texts read side by side when testing: one batched pass per step
     }
     out = args.out or Path(f"{args.task}_read.json")
@@ -144,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
                 start_args = {
                     **shared,
                     "budget": args.start_budget,
+                    "metric": None,  # the start reads every word: select on accuracy
                     "out_dir": starts[seed],
                     "learner_config": {"prefix_answers": args.prefix_answers},
                 }

@@ -133,6 +133,7 @@ def one_run(task: str, learner: str, seed: int, args: dict[str, Any]) -> dict[st
             eval_every=args["eval_every"],
             eval_envs=args.get("eval_envs", 32),
             test_limit=args.get("test_texts"),
+            metric=args.get("metric"),  # read_or_decide.py selects on the validation return
             checkpoint_every=0,
             max_seconds=args["budget"],
             progress=False,
