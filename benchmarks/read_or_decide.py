@@ -145,11 +145,14 @@ def main(argv: list[str] | None = None) -> None:
         "eval_envs": 128,  # texts read side by side when testing: one batched pass per step
     }
     out = args.out or Path(f"{args.task}_read.json")
-    runs = [
-        {"read_cost": None, "learner": "supervised", "seed": seed, "test": start["test"]}
-        for seed, start in saved_starts.items()
-        if start is not None
-    ]
+    runs = []  # a reused start is reported once, however many seeds start from it
+    for seed, start in saved_starts.items():
+        folder = start_dir(args.start_from, seed) if start is not None else None
+        if folder is not None and folder not in [run.get("start_dir") for run in runs]:
+            runs.append(
+                {"read_cost": None, "learner": "supervised", "seed": seed, "test": start["test"]}
+                | {"start_dir": folder}
+            )
     # One worker: runs go in submission order, so each seed's start is there before its RL.
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         futures = []
