@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--select-on",
+        choices=("mean_return", "accuracy", "macro_f1"),
         default="mean_return",
         help="validation metric that picks the best policy with --eval-every: mean_return "
         "(the env's reward: answers and read costs together, what RL maximises) or accuracy",
