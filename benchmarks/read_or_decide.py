@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     whole = whole_supervised_accuracy(args.whole)
     if args.table:
         saved = [json.loads(path.read_text()) for path in args.table]
-        runs = [run for s in saved for run in s["runs"]]
+        runs = [{"select_on": s.get("select_on")} | run for s in saved for run in s["runs"]]
         print_table(runs, whole, saved[0])
         if args.plot:
             plot(runs, whole, args.plot, saved[0])
@@ -178,7 +178,8 @@ def main(argv: list[str] | None = None) -> None:
                     (cost, pool.submit(one_run, args.task, args.learner, seed, run_args))
                 )
         for cost, future in futures:
-            runs.append({"read_cost": cost, **future.result()})
+            picked = settings["select_on"] if cost is not None else None
+            runs.append({"read_cost": cost, "select_on": picked, **future.result()})
             print(json.dumps(runs[-1]), flush=True)
     out.write_text(json.dumps({**settings, "runs": runs}, indent=2))
     print_table(runs, whole, settings)
@@ -211,20 +212,29 @@ def whole_supervised_accuracy(paths: list[Path]) -> float | None:
 
 
 def points(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per read cost: mean (and range over seeds) accuracy, macro-F1 and fraction read."""
-    by_cost: dict[float, list[dict[str, Any]]] = {}
+    """Mean (and range over seeds) accuracy, macro-F1 and fraction read of each point.
+
+    A point is a read cost and the way its policies were picked (last, or best on validation).
+    """
+    by_point: dict[tuple[float, str], list[dict[str, Any]]] = {}
     for run in runs:
         if "test" in run and run["read_cost"] is not None:  # not a supervised start
-            by_cost.setdefault(run["read_cost"], []).append(run["test"])
+            key = (run["read_cost"], run.get("select_on") or "")
+            by_point.setdefault(key, []).append(run["test"])
     rows = []
-    for cost in sorted(by_cost):
-        tests = by_cost[cost]
-        row: dict[str, Any] = {"read_cost": cost, "seeds": len(tests)}
+    for cost, select_on in sorted(by_point):
+        tests = by_point[cost, select_on]
+        row: dict[str, Any] = {"read_cost": cost, "select_on": select_on, "seeds": len(tests)}
         for metric in ("accuracy", "macro_f1", "mean_fraction_read"):
             values = [t[metric] for t in tests]
             row[metric] = (statistics.mean(values), min(values), max(values))
         rows.append(row)
     return rows
+
+
+def picked(select_on: str) -> str:
+    """How a point's policies were picked: the last one, or the best on validation."""
+    return f"best {select_on}" if select_on else "last"
 
 
 def print_table(runs: list[dict[str, Any]], whole: float | None, settings: dict[str, Any]) -> None:
@@ -237,15 +247,15 @@ def print_table(runs: list[dict[str, Any]], whole: float | None, settings: dict[
     )
     print(
         f"{'read cost':>9} {'accuracy (mean, range)':>24} {'macro-F1':>9} "
-        f"{'fraction read':>22} {'x whole sup.':>12} {'seeds':>6}"
+        f"{'fraction read':>22} {'x whole sup.':>12} {'seeds':>6}  policy"
     )
     for row in points(runs):
         accuracy, f1, fraction = row["accuracy"], row["macro_f1"], row["mean_fraction_read"]
         ratio = f"{accuracy[0] / whole:12.3f}" if whole else f"{'-':>12}"
         print(
-            f"{row['read_cost']:9.3f} {accuracy[0]:8.3f} ({accuracy[1]:.3f}-{accuracy[2]:.3f})"
+            f"{row['read_cost']:9g} {accuracy[0]:8.3f} ({accuracy[1]:.3f}-{accuracy[2]:.3f})"
             f" {f1[0]:9.3f} {fraction[0]:8.3f} ({fraction[1]:.3f}-{fraction[2]:.3f})"
-            f" {ratio} {row['seeds']:6d}"
+            f" {ratio} {row['seeds']:6d}  {picked(row['select_on'])}"
         )
     for run in runs:
         if "error" in run:
@@ -263,7 +273,8 @@ def print_table(runs: list[dict[str, Any]], whole: float | None, settings: dict[
             print(f"no point reads <= {TARGET_FRACTION:.0%} of the words")
         else:
             print(
-                f"best point reading <= {TARGET_FRACTION:.0%}: read cost {best['read_cost']}, "
+                f"best point reading <= {TARGET_FRACTION:.0%}: read cost {best['read_cost']} "
+                f"({picked(best['select_on'])} policy), "
                 f"{best['accuracy'][0] / whole:.3f}x the whole-text supervised accuracy "
                 f"{whole:.3f}, {best['mean_fraction_read'][0]:.1%} of the words "
                 f"(target >= {TARGET_RATIO}x)"
@@ -279,15 +290,19 @@ def plot(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = points(runs)
     figure, axes = plt.subplots(figsize=(6, 4))
-    x = [r["mean_fraction_read"][0] for r in rows]
-    y = [r["accuracy"][0] for r in rows]
-    low = [r["accuracy"][0] - r["accuracy"][1] for r in rows]
-    high = [r["accuracy"][2] - r["accuracy"][0] for r in rows]
-    axes.errorbar(x, y, yerr=[low, high], marker="o", capsize=3, label=settings["learner"])
-    for row, xi, yi in zip(rows, x, y):
-        axes.annotate(f"{row['read_cost']:g}", (xi, yi), textcoords="offset points", xytext=(4, 4))
+    for select_on in sorted({r["select_on"] for r in points(runs)}):
+        rows = [r for r in points(runs) if r["select_on"] == select_on]
+        x = [r["mean_fraction_read"][0] for r in rows]
+        y = [r["accuracy"][0] for r in rows]
+        low = [r["accuracy"][0] - r["accuracy"][1] for r in rows]
+        high = [r["accuracy"][2] - r["accuracy"][0] for r in rows]
+        label = f"{settings['learner']}, {picked(select_on)} policy"
+        axes.errorbar(x, y, yerr=[low, high], marker="o", capsize=3, linestyle="", label=label)
+        for row, xi, yi in zip(rows, x, y):
+            axes.annotate(
+                f"{row['read_cost']:g}", (xi, yi), textcoords="offset points", xytext=(4, 4)
+            )
     starts = [r["test"] for r in runs if r.get("read_cost") is None and "test" in r]
     if starts:
         axes.scatter(
