@@ -232,6 +232,19 @@ def points(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def supervised_starts(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The supervised starts among the runs, each once.
+
+    Runs merged from several files repeat a start that several sweeps reused; the same
+    start has the same test figures.
+    """
+    starts: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        if run.get("read_cost") is None and "test" in run:
+            starts.setdefault(json.dumps(run["test"], sort_keys=True), run)
+    return list(starts.values())
+
+
 def picked(select_on: str) -> str:
     """How a point's policies were picked: the last one, or the best on validation."""
     return f"best {select_on}" if select_on else "last"
@@ -260,12 +273,13 @@ def print_table(runs: list[dict[str, Any]], whole: float | None, settings: dict[
     for run in runs:
         if "error" in run:
             print(f"read cost {run['read_cost']}, seed {run['seed']}: failed: {run['error']}")
-        elif run["read_cost"] is None:
-            test = run["test"]
-            print(
-                f"supervised start, seed {run['seed']} ({settings.get('start_budget', 0):.0f} s): "
-                f"accuracy {test['accuracy']:.3f}, {test['mean_fraction_read']:.1%} of the words"
-            )
+    for run in supervised_starts(runs):
+        test, budget = run["test"], settings.get("start_budget", 0)
+        where = f"{run['start_dir']}" if run.get("start_dir") else f"seed {run['seed']}"
+        print(
+            f"supervised start, {where} ({budget:.0f} s): "
+            f"accuracy {test['accuracy']:.3f}, {test['mean_fraction_read']:.1%} of the words"
+        )
     if whole:
         within = [r for r in points(runs) if r["mean_fraction_read"][0] <= TARGET_FRACTION]
         best = max(within, key=lambda r: r["accuracy"][0], default=None)
@@ -303,7 +317,7 @@ def plot(
             axes.annotate(
                 f"{row['read_cost']:g}", (xi, yi), textcoords="offset points", xytext=(4, 4)
             )
-    starts = [r["test"] for r in runs if r.get("read_cost") is None and "test" in r]
+    starts = [r["test"] for r in supervised_starts(runs)]
     if starts:
         axes.scatter(
             [t["mean_fraction_read"] for t in starts],
