@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plot", type=Path, help="PNG of accuracy against fraction read")
     parser.add_argument("--table", type=Path, nargs="+", help="only print these runs, merged")
     args = parser.parse_args(argv)
+    missing = [str(path) for path in (args.table or []) + args.whole if not path.is_file()]
+    if missing:
+        parser.error(f"--table/--whole: no such file {', '.join(missing)}")
     whole = whole_supervised_accuracy(args.whole)
     if args.table:
         saved = [json.loads(path.read_text()) for path in args.table]

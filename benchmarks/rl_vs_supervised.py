@@ -244,6 +244,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if args.table:
+        missing = [str(path) for path in args.table if not path.is_file()]
+        if missing:
+            parser.error(f"--table: no such file {', '.join(missing)}")
         print_saved_tables(args.table)
         return
     spec = task_spec(args.task, args.mode)
