@@ -40,7 +40,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from rl_vs_supervised import PEFT_SETTINGS, one_run
+from rl_vs_supervised import PEFT_SETTINGS, add_eval_every, one_run
 
 TARGET_RATIO, TARGET_FRACTION = 0.95, 0.5
 """The issue's target: >= 0.95x whole-text supervised accuracy, reading <= 50% of words."""
@@ -57,12 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--backbone", default="minilm-causal")
     parser.add_argument("--peft", default="lora")
-    parser.add_argument(
-        "--eval-every",
-        type=int,
-        default=0,
-        help="validate every N updates and test the best policy (0: test the last)",
-    )
+    add_eval_every(parser)
     parser.add_argument(
         "--select-on",
         choices=("mean_return", "accuracy", "macro_f1"),
@@ -149,14 +144,13 @@ def main(argv: list[str] | None = None) -> None:
         "eval_envs": 128,  # texts read side by side when testing: one batched pass per step
     }
     out = args.out or Path(f"{args.task}_read.json")
-    runs = []  # a reused start is reported once, however many seeds start from it
-    for seed, start in saved_starts.items():
-        folder = start_dir(args.start_from, seed) if start is not None else None
-        if folder is not None and folder not in [run.get("start_dir") for run in runs]:
-            runs.append(
-                {"read_cost": None, "learner": "supervised", "seed": seed, "test": start["test"]}
-                | {"start_dir": folder}
-            )
+    # A reused start is reported once, however many seeds start from it.
+    reused = {start_dir(args.start_from, seed): seed for seed in reversed(seeds) if args.start_from}
+    runs = [
+        {"read_cost": None, "learner": "supervised", "seed": seed, "start_dir": folder}
+        | {"test": saved_starts[seed]["test"]}
+        for folder, seed in reused.items()
+    ]
     # One worker: runs go in submission order, so each seed's start is there before its RL.
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         futures = []

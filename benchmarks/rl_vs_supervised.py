@@ -215,12 +215,7 @@ def main(argv: list[str] | None = None) -> None:
         default="minilm",
         help="minilm, minilm-causal (read mode), or smollm2 (e.g. with --peft prompt_tuning)",
     )
-    parser.add_argument(
-        "--eval-every",
-        type=int,
-        default=0,
-        help="validate every N updates and test the best policy (0: test the last)",
-    )
+    add_eval_every(parser)
     parser.add_argument(
         "--prompt-texts", type=int, help="test the prompt baselines on the first N test texts"
     )
@@ -294,6 +289,16 @@ def main(argv: list[str] | None = None) -> None:
     out.write_text(json.dumps({"task": args.task, **shared, "runs": runs}, indent=2))
     policy = f"{args.backbone} + {args.peft}"
     print_table(spec, learners, runs, args.budget, policy, args.test_texts)
+
+
+def add_eval_every(parser: argparse.ArgumentParser) -> None:
+    """The ``--eval-every`` option, shared with ``read_or_decide.py``."""
+    parser.add_argument(
+        "--eval-every",
+        type=int,
+        default=0,
+        help="validate every N updates and test the best policy (0: test the last)",
+    )
 
 
 def print_saved_tables(paths: list[Path]) -> None:
