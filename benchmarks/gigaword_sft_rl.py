@@ -9,7 +9,8 @@ budget (``--budget`` seconds of training):
 * ``zero-shot``: the instruction-tuned model as it is, no training;
 * ``sft``: :class:`agents.SupervisedGenerator` (teacher forcing on the references);
 * ``rl``: RLOO (k=4) on the env's reward from the zero-shot model, KL to it;
-* ``sft-rl``: half the budget SFT, then RLOO from it (``init_from``), KL to the SFT policy;
+* ``sft-rl``: SFT for half the budget (``--rl-share``), then RLOO from it (``init_from``),
+  KL to the SFT policy;
 * ``trl-grpo`` (optional: ``pip install trl``, or the ``bench`` extra): what a user would
   pick instead, TRL's ``GRPOTrainer`` on the same policy (SmolLM2 + the same LoRA, prompt
   template), training prompts, reward (textenvs' ``RougeReward("rougeL")``, called as TRL
@@ -67,21 +68,29 @@ def gigaword_splits(folder: Path) -> dict[str, list[GenerationExample]]:
     }
 
 
-BACKBONE = {"name": "smollm2"}
+#: The settings every arm shares; ``main`` sets them from the command line.
+SETTINGS: dict[str, Any] = {
+    "backbone": "smollm2",
+    "sft_learning_rate": 2e-4,
+    "rl_learning_rate": 2e-4,
+    "kl_coef": 0.05,
+}
 
 
 def run_config(learner: str, seconds: float, seed: int, **extra: Any) -> RunConfig:
-    settings: dict[str, Any] = {"updates": 10**6, "learning_rate": 2e-4}
+    settings: dict[str, Any]
     if learner == "supervised":
-        settings = {"epochs": 100, "batch_size": 16, "learning_rate": 2e-4}
+        settings = {"epochs": 100, "batch_size": 16}
+        settings["learning_rate"] = SETTINGS["sft_learning_rate"]
     else:
-        settings |= {"k": 4, "examples_per_update": 8, "kl_coef": 0.05}
+        settings = {"updates": 10**6, "k": 4, "examples_per_update": 8}
+        settings |= {"learning_rate": SETTINGS["rl_learning_rate"], "kl_coef": SETTINGS["kl_coef"]}
     return RunConfig(
         env="TextSummarization-v0",
         env_kwargs={"reward": "rougeL", "max_new_tokens": 24},
         learner=learner,
         learner_config=settings,
-        backbone=BACKBONE["name"],
+        backbone=SETTINGS["backbone"],
         policy_kwargs={"prompt_template": PROMPT, "temperature": 1.0},
         seed=seed,
         tuned=False,
@@ -212,6 +221,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the rows here")
     parser.add_argument("--backbone", default="smollm2", help="tiny-causal: a smoke test")
+    parser.add_argument("--sft-lr", type=float, default=2e-4, help="SFT's learning rate")
+    parser.add_argument("--rl-lr", type=float, default=2e-4, help="RL's (and TRL's) rate")
+    parser.add_argument("--kl", type=float, default=0.05, help="KL coefficient of RL and TRL")
+    parser.add_argument(
+        "--rl-share", type=float, default=0.5, help="sft-rl: the share of the budget for RL"
+    )
     args = parser.parse_args()
     arms = args.arms.split(",")
     unknown = [arm for arm in arms if arm not in ARMS + OPTIONAL_ARMS]
@@ -219,7 +234,14 @@ def main() -> None:
         parser.error(f"--arms: unknown {', '.join(unknown)}; known: {ARMS + OPTIONAL_ARMS}")
     if "trl-grpo" in arms and importlib.util.find_spec("trl") is None:
         parser.error("--arms trl-grpo needs TRL: pip install trl")
-    BACKBONE["name"] = args.backbone
+    if not 0.0 < args.rl_share < 1.0:
+        parser.error(f"--rl-share must be between 0 and 1, got {args.rl_share}")
+    SETTINGS.update(
+        backbone=args.backbone,
+        sft_learning_rate=args.sft_lr,
+        rl_learning_rate=args.rl_lr,
+        kl_coef=args.kl,
+    )
     torch.set_num_threads(args.threads)
     data = gigaword_splits(args.data)
     test = data["test"][: args.test]
@@ -239,10 +261,12 @@ def main() -> None:
                 elif arm == "trl-grpo":
                     policy, info = trl_grpo(args.budget, seed, data, out / "trl")
                 else:
-                    half = args.budget / 2
-                    _, first = trained("supervised", half, seed, data, out / "sft")
+                    rl_seconds = args.budget * args.rl_share
+                    _, first = trained(
+                        "supervised", args.budget - rl_seconds, seed, data, out / "sft"
+                    )
                     policy, info = trained(
-                        "rloo", half, seed, data, out / "rl", init_from=str(out / "sft")
+                        "rloo", rl_seconds, seed, data, out / "rl", init_from=str(out / "sft")
                     )
                     info = {"updates": (first["updates"], info["updates"]), "seconds": args.budget}
                 row = {"arm": arm, "seed": seed, **info, **scores(policy, test)}
