@@ -10,7 +10,10 @@ budget (``--budget`` seconds of training):
 * ``sft``: :class:`agents.SupervisedGenerator` (teacher forcing on the references);
 * ``rl``: RLOO (k=4) on the env's reward from the zero-shot model, KL to it;
 * ``sft-rl``: SFT for half the budget (``--rl-share``), then RLOO from it (``init_from``),
-  KL to the SFT policy;
+  KL to the SFT policy: the same training time as every other arm;
+* ``sft+rl`` (optional): the ``sft`` arm's policy (trained here if ``sft`` is not among the
+  arms), then RLOO from it for a whole budget, KL to it: what RL adds to a finished SFT
+  model, at twice the training time (``sft`` at ``2 x --budget`` is the arm to hold it to);
 * ``trl-grpo`` (optional: ``pip install trl``, or the ``bench`` extra): what a user would
   pick instead, TRL's ``GRPOTrainer`` on the same policy (SmolLM2 + the same LoRA, prompt
   template), training prompts, reward (textenvs' ``RougeReward("rougeL")``, called as TRL
@@ -52,7 +55,7 @@ from textenvs.data.records import GenerationExample
 
 PROMPT = "Write a short headline for this news sentence.\n\nSentence: {prompt}\n\nHeadline:"
 ARMS = ("zero-shot", "sft", "rl", "sft-rl")
-OPTIONAL_ARMS = ("trl-grpo",)
+OPTIONAL_ARMS = ("sft+rl", "trl-grpo")
 SPLIT_SIZES = (1551, 200, 200)
 
 
@@ -211,12 +214,56 @@ def scores(policy: GenerativePolicy, test: list[GenerationExample]) -> dict[str,
     }
 
 
+def run_arm(
+    arm: str,
+    seed: int,
+    budget: float,
+    rl_share: float,
+    data: dict[str, Any],
+    test: list[GenerationExample],
+    folder: Path,
+) -> dict[str, Any]:
+    """Train (or build) one arm's policy for one seed in ``folder``; its scores on ``test``."""
+    start = time.perf_counter()
+    sft = folder / "sft"
+    if arm == "zero-shot":
+        policy = build_run(run_config("rloo", 0, seed), data).policy
+        info = {"updates": 0, "seconds": 0}
+    elif arm == "sft":
+        policy, info = trained("supervised", budget, seed, data, sft)
+        (folder / "sft.json").write_text(json.dumps(info), encoding="utf-8")
+    elif arm == "rl":
+        policy, info = trained("rloo", budget, seed, data, folder / "rl")
+    elif arm == "trl-grpo":
+        policy, info = trl_grpo(budget, seed, data, folder / "trl")
+    elif arm == "sft+rl":
+        if sft.exists():  # the sft arm ran before this one
+            first = json.loads((folder / "sft.json").read_text(encoding="utf-8"))
+        else:
+            first = trained("supervised", budget, seed, data, sft)[1]
+        policy, info = trained("rloo", budget, seed, data, folder / "sft+rl", init_from=str(sft))
+        info["seconds"] = 2 * budget  # the SFT arm's budget, then this one's
+        info["updates"] = (first["updates"], info["updates"])
+    else:  # sft-rl: one budget, split
+        rl_seconds = budget * rl_share
+        start_folder = folder / "sft-rl-sft"
+        first = trained("supervised", budget - rl_seconds, seed, data, start_folder)[1]
+        policy, info = trained(
+            "rloo", rl_seconds, seed, data, folder / "sft-rl", init_from=str(start_folder)
+        )
+        info |= {"updates": (first["updates"], info["updates"]), "seconds": budget}
+    row = {"arm": arm, "seed": seed, **info, **scores(policy, test)}
+    row["wall"] = time.perf_counter() - start
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="../shared/data/gigaword")
     parser.add_argument("--budget", type=float, default=600.0, help="training seconds per arm")
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--arms", default=",".join(ARMS))
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed, ...")
+    parser.add_argument("--arms", default=",".join(ARMS), help="run in the order listed above")
     parser.add_argument("--test", type=int, default=200, help="test pairs scored")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the rows here")
@@ -232,6 +279,7 @@ def main() -> None:
     unknown = [arm for arm in arms if arm not in ARMS + OPTIONAL_ARMS]
     if unknown:
         parser.error(f"--arms: unknown {', '.join(unknown)}; known: {ARMS + OPTIONAL_ARMS}")
+    arms = [arm for arm in ARMS + OPTIONAL_ARMS if arm in arms]  # sft before sft+rl
     if "trl-grpo" in arms and importlib.util.find_spec("trl") is None:
         parser.error("--arms trl-grpo needs TRL: pip install trl")
     if not 0.0 < args.rl_share < 1.0:
@@ -246,33 +294,13 @@ def main() -> None:
     data = gigaword_splits(args.data)
     test = data["test"][: args.test]
     rows = []
-    for seed in range(args.seeds):
-        for arm in arms:
-            start = time.perf_counter()
-            with tempfile.TemporaryDirectory() as folder:
-                out = Path(folder)
-                if arm == "zero-shot":
-                    config = run_config("rloo", 0, seed)
-                    policy, info = build_run(config, data).policy, {"updates": 0, "seconds": 0}
-                elif arm == "sft":
-                    policy, info = trained("supervised", args.budget, seed, data, out / "sft")
-                elif arm == "rl":
-                    policy, info = trained("rloo", args.budget, seed, data, out / "rl")
-                elif arm == "trl-grpo":
-                    policy, info = trl_grpo(args.budget, seed, data, out / "trl")
-                else:
-                    rl_seconds = args.budget * args.rl_share
-                    _, first = trained(
-                        "supervised", args.budget - rl_seconds, seed, data, out / "sft"
-                    )
-                    policy, info = trained(
-                        "rloo", rl_seconds, seed, data, out / "rl", init_from=str(out / "sft")
-                    )
-                    info = {"updates": (first["updates"], info["updates"]), "seconds": args.budget}
-                row = {"arm": arm, "seed": seed, **info, **scores(policy, test)}
-            row["wall"] = time.perf_counter() - start
-            rows.append(row)
-            print(json.dumps(row), flush=True)
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        with tempfile.TemporaryDirectory() as folder:  # the seed's runs, kept for sft+rl
+            for arm in arms:
+                rows.append(
+                    run_arm(arm, seed, args.budget, args.rl_share, data, test, Path(folder))
+                )
+                print(json.dumps(rows[-1]), flush=True)
     print(f"\n{len(test)} test pairs, {args.budget:.0f} s of training per arm, {args.seeds} seeds")
     print(
         f"{'arm':10} {'ROUGE-1':>16} {'ROUGE-2':>16} {'ROUGE-L':>16} {'words':>6} {'rep':>5} "
