@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from agents.policies.backbones import tiny_backbone
-from agents.policies.kv_batch import BatchedContexts
+from agents.policies.kv_batch import BatchedContexts, EpisodeRows
 
 
 def full_logits(model: torch.nn.Module, context: list[int]) -> torch.Tensor:
@@ -95,3 +95,28 @@ def test_identical_new_prompts_are_prefilled_once() -> None:
     expected = full_logits(model, prompt)
     for row in range(k):
         torch.testing.assert_close(batch.logits[row], expected, atol=1e-5, rtol=1e-4)
+
+
+def test_episode_rows_restart_a_row_when_its_episode_changes_and_all_when_rows_change() -> None:
+    model = tiny_backbone("causal").model
+    rows = EpisodeRows(pad_id=0, device=torch.device("cpu"))
+    assert rows.start(["a", "b"]) == [True, True]
+    with torch.no_grad():
+        calls = rows.feed(model, [[5, 6, 7], [8, 9]], [True, True], [3, 2])
+    assert calls == 2  # one prefill of both prompts, then their last tokens
+    assert rows.progress == [3, 2]
+    assert rows.start(["a", "c"]) == [False, True]  # row 1 holds a new episode
+    assert rows.progress == [3, 0]
+    with torch.no_grad():
+        rows.feed(model, [[10], [11, 12]], [False, True], [4, 2])
+    assert rows.contexts.logits is not None
+    torch.testing.assert_close(
+        rows.contexts.logits[0], full_logits(model, [5, 6, 7, 10]), atol=1e-5, rtol=1e-4
+    )
+    torch.testing.assert_close(
+        rows.contexts.logits[1], full_logits(model, [11, 12]), atol=1e-5, rtol=1e-4
+    )
+    first = rows.contexts
+    assert rows.start(["a", "c", "d"]) == [True, True, True]  # a new batch size: all afresh
+    assert rows.contexts is not first and rows.contexts.rows == 3
+    assert rows.progress == [0, 0, 0]

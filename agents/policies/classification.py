@@ -41,7 +41,7 @@ from torch import nn
 from agents.common.vector import episode_id
 from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
-from agents.policies.kv_batch import BatchedContexts
+from agents.policies.kv_batch import EpisodeRows
 from agents.policies.peft_methods import VIRTUAL_TOKEN_METHODS, PeftSpec
 from textenvs.data.tokenize import word_tokenize
 from textenvs.errors import InputError
@@ -296,28 +296,20 @@ class ClassificationPolicy(PeftPolicy):
         (:class:`~agents.policies.kv_batch.BatchedContexts`); a new episode starts its row
         afresh.
         """
-        rows = len(infos)
-        contexts = self._batch.get("contexts")
-        if contexts is None or contexts.rows != rows:
+        rows = self._batch.get("rows")
+        if rows is None:
             pad = self.tokenizer.pad_token_id
-            contexts = BatchedContexts(
-                rows, 0 if pad is None else pad, self.device, track_means=self.prefix_mean
-            )
-            self._batch = {"contexts": contexts, "episodes": [None] * rows, "read": [0] * rows}
-        episodes, done = self._batch["episodes"], self._batch["read"]
-        tokens, restart = [], []
-        for slot, (info, read) in enumerate(zip(infos, reads)):
-            fresh = episodes[slot] != episode_id(info)
-            if fresh:
-                episodes[slot], done[slot] = episode_id(info), 0
-            words = list(info["tokens"][done[slot] : read])
-            pieces = self.word_ids(words, first=done[slot]) if words else []
+            rows = EpisodeRows(0 if pad is None else pad, self.device, self.prefix_mean)
+            self._batch["rows"] = rows
+        restart = rows.start([episode_id(info) for info in infos])
+        tokens = []
+        for info, read, done in zip(infos, reads, rows.progress):
+            words = list(info["tokens"][done:read])
+            pieces = self.word_ids(words, first=done) if words else []
             tokens.append([t for piece in pieces for t in piece])
-            restart.append(fresh)
-            done[slot] = max(done[slot], read)
-        calls = contexts.forward_calls
-        contexts.feed(self.transformer, tokens, restart)
-        self.forward_calls += contexts.forward_calls - calls
+        read_so_far = [max(done, read) for done, read in zip(rows.progress, reads)]
+        self.forward_calls += rows.feed(self.transformer, tokens, restart, read_so_far)
+        contexts = rows.contexts
         states = contexts.mean_states if self.prefix_mean else contexts.states
         assert states is not None
         return states

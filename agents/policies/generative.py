@@ -31,7 +31,7 @@ from agents.common.vector import episode_id
 from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
 from agents.policies.kv_batch import (
-    BatchedContexts,
+    EpisodeRows,
     cache_keyword,
     output_cache,
     pad_rows,
@@ -213,26 +213,18 @@ class GenerativePolicy(PeftPolicy):
         self, generated_ids: list[list[int]], infos: list[dict[str, Any]]
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Next-token logits and last states of every slot's episode, in one batched pass."""
-        rows = len(infos)
-        contexts = self._batch.get("contexts")
-        if contexts is None or contexts.rows != rows:
+        rows = self._batch.get("rows")
+        if rows is None:
             pad = self.tokenizer.pad_token_id
-            contexts = BatchedContexts(rows, 0 if pad is None else pad, self.device)
-            self._batch = {"contexts": contexts, "episodes": [None] * rows, "seen": [0] * rows}
-        episodes, seen = self._batch["episodes"], self._batch["seen"]
-        tokens, restart = [], []
-        for slot, (generated, info) in enumerate(zip(generated_ids, infos)):
-            if episodes[slot] != episode_id(info):  # a new episode: read its prompt
-                episodes[slot] = episode_id(info)
-                tokens.append(self.prompt_ids(info["prompt"]) + generated)
-                restart.append(True)
-            else:
-                tokens.append(generated[seen[slot] :])
-                restart.append(False)
-            seen[slot] = len(generated)
-        calls = contexts.forward_calls
-        contexts.feed(self.transformer, tokens, restart)
-        self.forward_calls += contexts.forward_calls - calls
+            rows = self._batch["rows"] = EpisodeRows(0 if pad is None else pad, self.device)
+        restart = rows.start([episode_id(info) for info in infos])
+        tokens = [
+            self.prompt_ids(info["prompt"]) + generated if fresh else generated[seen:]
+            for generated, info, fresh, seen in zip(generated_ids, infos, restart, rows.progress)
+        ]
+        written = [len(generated) for generated in generated_ids]
+        self.forward_calls += rows.feed(self.transformer, tokens, restart, written)
+        contexts = rows.contexts
         assert contexts.logits is not None and contexts.states is not None
         return contexts.logits, contexts.states
 

@@ -17,6 +17,9 @@ batch:
   gathered to the right of a narrower cache (compaction), so memory follows the live
   contexts and not the history.
 
+:class:`EpisodeRows` ties the rows to a vector env's sub-envs: which episode each row holds
+and how much of it has been fed, so a policy feeds each step only what a row lacks.
+
 Models must take ``attention_mask`` with holes and ``position_ids`` (Llama, Mistral, Qwen,
 GPT-NeoX, SmolLM2 do, and BERT-like encoders loaded with a causal mask, which have no
 logits: only ``states``; ``track_means=True`` also keeps each context's mean state).
@@ -217,6 +220,45 @@ class BatchedContexts:
                 index = columns[:, None, :, None].expand(-1, tensor.shape[1], -1, tensor.shape[3])
                 setattr(layer, name, tensor.gather(2, index.to(tensor.device)))
         self.mask = new_mask
+
+
+class EpisodeRows:
+    """A :class:`BatchedContexts` whose rows follow a vector env's episodes, one per sub-env.
+
+    Row ``r`` holds sub-env ``r``'s episode in flight. ``progress[r]`` is how much of that
+    episode its context has been fed, in the caller's unit (words read, tokens written). A
+    row whose episode id changes starts afresh (progress 0); a change in the number of rows
+    starts every row afresh, in a new cache.
+    """
+
+    def __init__(self, pad_id: int, device: torch.device, track_means: bool = False) -> None:
+        self.pad_id, self.device, self.track_means = pad_id, device, track_means
+        self.contexts = BatchedContexts(0, pad_id, device, track_means=track_means)
+        self.episodes: list[Any] = []
+        self.progress: list[int] = []
+
+    def start(self, episode_ids: list[Any]) -> list[bool]:
+        """Which rows hold a new episode now; their progress is reset to 0."""
+        rows = len(episode_ids)
+        if self.contexts.rows != rows:
+            self.contexts = BatchedContexts(
+                rows, self.pad_id, self.device, track_means=self.track_means
+            )
+            self.episodes, self.progress = [None] * rows, [0] * rows
+        fresh = [held != new for held, new in zip(self.episodes, episode_ids)]
+        for row, new in enumerate(episode_ids):
+            if fresh[row]:
+                self.episodes[row], self.progress[row] = new, 0
+        return fresh
+
+    def feed(
+        self, model: Any, tokens: list[list[int]], restart: list[bool], progress: list[int]
+    ) -> int:
+        """Feed each row its new ``tokens`` and record its ``progress``; forward passes run."""
+        calls = self.contexts.forward_calls
+        self.contexts.feed(model, tokens, restart)
+        self.progress = list(progress)
+        return self.contexts.forward_calls - calls
 
 
 def pad_rows(
