@@ -173,7 +173,7 @@ def trl_grpo(
             beta=rl["kl_coef"],
             max_steps=10**6,
             seed=seed,
-            use_cpu=True,
+            use_cpu=policy.device.type == "cpu",
             bf16=False,
             gradient_checkpointing=False,
             save_strategy="no",

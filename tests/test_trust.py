@@ -338,6 +338,7 @@ def test_a_reading_agent_sees_no_unread_word_before_it_answers() -> None:
     ("flags", "overrides", "message"),
     [
         ([], ["threads=0"], "threads must be >= 1"),
+        ([], ["device=gpu0"], "device 'gpu0': give 'auto', 'cpu', 'cuda'"),
         ([], ["env_kwargs.rewrd=f1"], "unexpected keyword argument 'rewrd'"),
         ([], ["policy_kwargs.nonsense=1"], "TaggingPolicy takes no 'nonsense'"),
         (["--env", "CartPole-v1"], [], "env CartPole-v1 with env_kwargs {}"),

@@ -93,6 +93,13 @@ class RunConfig:
     threads: int | None = field(
         default=None, metadata={"help": "torch CPU threads (None: torch's)"}
     )
+    device: str = field(
+        default="auto",
+        metadata={
+            "help": "where the policy trains: 'auto' (a CUDA GPU when there is one, else the "
+            "CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'; data-parallel processes take one GPU each"
+        },
+    )
     init_from: str | None = field(
         default=None,
         metadata={
@@ -138,6 +145,41 @@ class RunConfig:
             raise InputError(f"threads must be >= 1 (or None), got {self.threads!r}")
         if self.num_envs is not None and self.num_envs < 1:
             raise InputError(f"num_envs must be >= 1, got {self.num_envs!r}")
+        if self.device != "auto":
+            try:
+                kind = torch.device(self.device).type
+            except (RuntimeError, TypeError):
+                kind = None
+            if kind not in DEVICE_TYPES:
+                raise InputError(
+                    f"device {self.device!r}: give 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"
+                )
+
+
+DEVICE_TYPES = ("cpu", "cuda", "mps")
+
+
+def run_device(name: str) -> torch.device:
+    """The device of ``RunConfig.device`` ``name`` on this machine.
+
+    ``"auto"`` is the first CUDA GPU when torch sees one, else the CPU.
+
+    Raises:
+        InputError: the device asked for is not on this machine.
+    """
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (device.index or 0) >= count:
+            raise InputError(
+                f"device {name!r}: torch sees {count} CUDA GPU(s) here; give device=cpu "
+                "or device=auto"
+            )
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise InputError(f"device {name!r}: MPS is not available here; give device=cpu")
+    return device
 
 
 @dataclass
@@ -335,9 +377,9 @@ def build_run(config: RunConfig, dataset: Any = None, policy: Any = None) -> Run
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     processes = distributed.current()
+    device = processes.device if processes.enabled else run_device(config.device)
     policy = policy if policy is not None else build_policy(config, dataset, train_env)
-    if processes.enabled:
-        policy.to(processes.device)  # one GPU per process (CPU under gloo)
+    policy.to(device)  # data-parallel: one GPU per process (the CPU under gloo)
     kwargs = env_kwargs(config, policy, dataset, mixed=True)
     learner: Learner
     if config.learner == "supervised":
