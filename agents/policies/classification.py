@@ -41,7 +41,7 @@ from torch import nn
 from agents.common.vector import episode_id
 from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
-from agents.policies.kv_batch import EpisodeRows
+from agents.policies.kv_batch import episode_rows
 from agents.policies.peft_methods import VIRTUAL_TOKEN_METHODS, PeftSpec
 from textenvs.data.tokenize import word_tokenize
 from textenvs.errors import InputError
@@ -296,11 +296,8 @@ class ClassificationPolicy(PeftPolicy):
         (:class:`~agents.policies.kv_batch.BatchedContexts`); a new episode starts its row
         afresh.
         """
-        rows = self._batch.get("rows")
-        if rows is None:
-            pad = self.tokenizer.pad_token_id
-            rows = EpisodeRows(0 if pad is None else pad, self.device, self.prefix_mean)
-            self._batch["rows"] = rows
+        pad = self.tokenizer.pad_token_id
+        rows = episode_rows(self._batch, pad, self.device, track_means=self.prefix_mean)
         restart = rows.start([episode_id(info) for info in infos])
         tokens = []
         for info, read, done in zip(infos, reads, rows.progress):

@@ -31,8 +31,8 @@ from agents.common.vector import episode_id
 from agents.policies.backbones import Backbone
 from agents.policies.base import PeftPolicy
 from agents.policies.kv_batch import (
-    EpisodeRows,
     cache_keyword,
+    episode_rows,
     output_cache,
     pad_rows,
     row_positions,
@@ -213,10 +213,7 @@ class GenerativePolicy(PeftPolicy):
         self, generated_ids: list[list[int]], infos: list[dict[str, Any]]
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Next-token logits and last states of every slot's episode, in one batched pass."""
-        rows = self._batch.get("rows")
-        if rows is None:
-            pad = self.tokenizer.pad_token_id
-            rows = self._batch["rows"] = EpisodeRows(0 if pad is None else pad, self.device)
+        rows = episode_rows(self._batch, self.tokenizer.pad_token_id, self.device)
         restart = rows.start([episode_id(info) for info in infos])
         tokens = [
             self.prompt_ids(info["prompt"]) + generated if fresh else generated[seen:]

@@ -232,7 +232,6 @@ class EpisodeRows:
     """
 
     def __init__(self, pad_id: int, device: torch.device, track_means: bool = False) -> None:
-        self.pad_id, self.device, self.track_means = pad_id, device, track_means
         self.contexts = BatchedContexts(0, pad_id, device, track_means=track_means)
         self.episodes: list[Any] = []
         self.progress: list[int] = []
@@ -240,10 +239,9 @@ class EpisodeRows:
     def start(self, episode_ids: list[Any]) -> list[bool]:
         """Which rows hold a new episode now; their progress is reset to 0."""
         rows = len(episode_ids)
-        if self.contexts.rows != rows:
-            self.contexts = BatchedContexts(
-                rows, self.pad_id, self.device, track_means=self.track_means
-            )
+        old = self.contexts
+        if old.rows != rows:
+            self.contexts = BatchedContexts(rows, old.pad_id, old.device, old.track_means)
             self.episodes, self.progress = [None] * rows, [0] * rows
         fresh = [held != new for held, new in zip(self.episodes, episode_ids)]
         for row, new in enumerate(episode_ids):
@@ -259,6 +257,16 @@ class EpisodeRows:
         self.contexts.feed(model, tokens, restart)
         self.progress = list(progress)
         return self.contexts.forward_calls - calls
+
+
+def episode_rows(
+    cache: dict[str, Any], pad_id: int | None, device: torch.device, track_means: bool = False
+) -> EpisodeRows:
+    """The :class:`EpisodeRows` a policy keeps in its acting cache ``cache``, made once."""
+    if "rows" not in cache:
+        cache["rows"] = EpisodeRows(0 if pad_id is None else pad_id, device, track_means)
+    rows: EpisodeRows = cache["rows"]
+    return rows
 
 
 def pad_rows(

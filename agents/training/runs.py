@@ -51,6 +51,10 @@ from textenvs.errors import InputError
 LEARNERS = ("ppo", "a2c", "reinforce", "rloo", "grpo", "supervised")
 
 
+DEVICE_TYPES = ("cpu", "cuda", "mps")
+"""The kinds of device ``RunConfig.device`` may name (besides ``"auto"``)."""
+
+
 @dataclass
 class RunConfig:
     """One training run; every field says what it does."""
@@ -154,9 +158,6 @@ class RunConfig:
                 raise InputError(
                     f"device {self.device!r}: give 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"
                 )
-
-
-DEVICE_TYPES = ("cpu", "cuda", "mps")
 
 
 def run_device(name: str) -> torch.device:
