@@ -6,13 +6,17 @@ the line numbers by ``numpy.random.default_rng(0)``, its first 1,551 lines for t
 the next 200 for validation, the last 200 for testing. Every arm has the same wall-clock
 budget (``--budget`` seconds of training):
 
+* ``lead``: no model, the sentence's first N words, N (5 to 20) picked on the validation
+  pairs: the extractive baseline that ROUGE rewards without writing a headline;
 * ``zero-shot``: the instruction-tuned model as it is, no training;
 * ``sft``: :class:`agents.SupervisedGenerator` (teacher forcing on the references; batches
   of 16, learning rate 2e-4: ``--sft-lr``);
 * ``rl``: RLOO (k=4 samples of 8 prompts per update, learning rate 1e-3: ``--rl-lr``) on the
-  env's reward (ROUGE-L F) from the zero-shot model, KL to it (0.05 per token: ``--kl``);
+  env's reward (ROUGE-L F) from the zero-shot model, no KL penalty (``--kl``: per token, to
+  the zero-shot model; TRL's ``GRPOTrainer`` has none by default either);
 * ``sft-rl``: SFT for half the budget (``--rl-share``), then RLOO from it (``init_from``),
-  KL to the SFT policy: the same training time as every other arm;
+  KL to the SFT policy (0.05 per token: ``--sft-kl``): the same training time as every
+  other arm;
 * ``sft+rl`` (optional): the ``sft`` arm's policy (trained here if ``sft`` is not among the
   arms), then RLOO from it for a whole budget, KL to it: what RL adds to a finished SFT
   model, at twice the training time (``sft`` at ``2 x --budget`` is the arm to hold it to);
@@ -24,9 +28,11 @@ budget (``--budget`` seconds of training):
   group-scaled advantages), with gradient checkpointing and bf16 off (CPU).
 
 Scores: ROUGE-1/2/L F-measure (rouge-score, stemming) of greedy completions on the 200
-test pairs, the mean completion length in words and the repeated-word rate (the share of
-words that repeat an earlier word of the same completion: reward hacking shows there), and
-for the RL arms the sampled tokens per second of training::
+test pairs, the mean completion length in words, the repeated-word rate (the share of
+words that repeat an earlier word of the same completion: reward hacking shows there), the
+lead-copy rate (the share of completions that open with the sentence's first four words:
+a policy that learnt to copy rather than to write shows there), and for the RL arms the
+sampled tokens per second of training::
 
     python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --budget 600 --seeds 3
     python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --budget 90 --seeds 1
@@ -56,7 +62,7 @@ from textenvs.data.generation_loaders import load_aligned_lines
 from textenvs.data.records import GenerationExample
 
 PROMPT = "Write a short headline for this news sentence.\n\nSentence: {prompt}\n\nHeadline:"
-ARMS = ("zero-shot", "sft", "rl", "sft-rl")
+ARMS = ("lead", "zero-shot", "sft", "rl", "sft-rl")
 OPTIONAL_ARMS = ("sft+rl", "trl-grpo")
 SPLIT_SIZES = (1551, 200, 200)
 
@@ -78,7 +84,8 @@ SETTINGS: dict[str, Any] = {
     "backbone": "smollm2",
     "sft_learning_rate": 2e-4,
     "rl_learning_rate": 1e-3,
-    "kl_coef": 0.05,
+    "kl_coef": 0.0,
+    "sft_kl_coef": 0.05,
 }
 
 
@@ -89,7 +96,8 @@ def run_config(learner: str, seconds: float, seed: int, **extra: Any) -> RunConf
         settings["learning_rate"] = SETTINGS["sft_learning_rate"]
     else:
         settings = {"updates": 10**6, "k": 4, "examples_per_update": 8}
-        settings |= {"learning_rate": SETTINGS["rl_learning_rate"], "kl_coef": SETTINGS["kl_coef"]}
+        kl = SETTINGS["sft_kl_coef" if "init_from" in extra else "kl_coef"]
+        settings |= {"learning_rate": SETTINGS["rl_learning_rate"], "kl_coef": kl}
     return RunConfig(
         env="TextSummarization-v0",
         env_kwargs={"reward": "rougeL", "max_new_tokens": 24},
@@ -122,6 +130,7 @@ def trained(
     info = {"updates": result.updates, "seconds": result.train_seconds}
     if learner != "supervised":  # an RL env step is one sampled token
         info["tokens_per_s"] = result.env_steps / max(result.train_seconds, 1e-9)
+        info["kl_coef"] = config.learner_config["kl_coef"]
     return built.policy, info
 
 
@@ -195,25 +204,42 @@ def trl_grpo(
     }
 
 
-def scores(policy: GenerativePolicy, test: list[GenerationExample]) -> dict[str, float]:
-    """ROUGE-1/2/L F, mean length and repeated-word rate of greedy completions."""
+def scores(policy: GenerativePolicy, test: list[GenerationExample]) -> dict[str, Any]:
+    """The :func:`completion_scores` of the policy's greedy completions."""
     policy.temperature = 0.0
     completions: list[str] = []
     for start in range(0, len(test), 50):
         batch = test[start : start + 50]
         completions += policy.predict([e.prompt for e in batch], max_new_tokens=24)
+    return completion_scores(completions, test)
+
+
+def completion_scores(completions: list[str], test: list[GenerationExample]) -> dict[str, Any]:
+    """ROUGE-1/2/L F, mean length, repeated-word rate and lead-copy rate of completions."""
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     rouge = [scorer.score(e.references[0], c) for e, c in zip(test, completions)]
     words = [c.lower().split() for c in completions]
     repeated = sum(len(w) - len(set(w)) for w in words) / max(1, sum(len(w) for w in words))
+    leads = [e.prompt.lower().split()[:4] for e in test]
     return {
         "rouge1": float(np.mean([r["rouge1"].fmeasure for r in rouge])),
         "rouge2": float(np.mean([r["rouge2"].fmeasure for r in rouge])),
         "rougeL": float(np.mean([r["rougeL"].fmeasure for r in rouge])),
         "length": float(np.mean([len(w) for w in words])),
         "repeated": repeated,
+        "copies_lead": float(np.mean([w[:4] == lead for w, lead in zip(words, leads)])),
         "example": completions[0],
     }
+
+
+def lead_words(validation: list[GenerationExample]) -> int:
+    """The N (5 to 20) whose first-N-words completions score the best ROUGE-L on validation."""
+
+    def rouge_l(n: int) -> float:
+        completions = [" ".join(e.prompt.split()[:n]) for e in validation]
+        return float(completion_scores(completions, validation)["rougeL"])
+
+    return max(range(5, 21), key=rouge_l)
 
 
 def run_arm(
@@ -228,9 +254,14 @@ def run_arm(
     """Train (or build) one arm's policy for one seed in ``folder``; its scores on ``test``."""
     start = time.perf_counter()
     sft = folder / "sft"
+    if arm == "lead":
+        n = lead_words(data["validation"])
+        completions = [" ".join(e.prompt.split()[:n]) for e in test]
+        row = {"arm": arm, "seed": seed, "updates": 0, "seconds": 0, "lead_words": n}
+        return row | completion_scores(completions, test) | {"wall": time.perf_counter() - start}
     if arm == "zero-shot":
         policy = build_run(run_config("rloo", 0, seed), data).policy
-        info = {"updates": 0, "seconds": 0}
+        info: dict[str, Any] = {"updates": 0, "seconds": 0}
     elif arm == "sft":
         policy, info = trained("supervised", budget, seed, data, sft)
         (folder / "sft.json").write_text(json.dumps(info), encoding="utf-8")
@@ -272,7 +303,8 @@ def main() -> None:
     parser.add_argument("--backbone", default="smollm2", help="tiny-causal: a smoke test")
     parser.add_argument("--sft-lr", type=float, default=2e-4, help="SFT's learning rate")
     parser.add_argument("--rl-lr", type=float, default=1e-3, help="RL's (and TRL's) rate")
-    parser.add_argument("--kl", type=float, default=0.05, help="KL coefficient of RL and TRL")
+    parser.add_argument("--kl", type=float, default=0.0, help="rl's (and TRL's) KL to zero-shot")
+    parser.add_argument("--sft-kl", type=float, default=0.05, help="KL to the SFT policy")
     parser.add_argument(
         "--rl-share", type=float, default=0.5, help="sft-rl: the share of the budget for RL"
     )
@@ -291,6 +323,7 @@ def main() -> None:
         sft_learning_rate=args.sft_lr,
         rl_learning_rate=args.rl_lr,
         kl_coef=args.kl,
+        sft_kl_coef=args.sft_kl,
     )
     torch.set_num_threads(args.threads)
     data = gigaword_splits(args.data)
@@ -306,7 +339,7 @@ def main() -> None:
     print(f"\n{len(test)} test pairs, {args.budget:.0f} s of training per arm, {args.seeds} seeds")
     print(
         f"{'arm':10} {'ROUGE-1':>16} {'ROUGE-2':>16} {'ROUGE-L':>16} {'words':>6} {'rep':>5} "
-        f"{'tok/s':>6} {'updates':>8}"
+        f"{'lead':>5} {'tok/s':>6} {'updates':>8}"
     )
     for arm in arms:
         mine = [r for r in rows if r["arm"] == arm]
@@ -316,11 +349,12 @@ def main() -> None:
             cells.append(f"{np.mean(values):5.1f} [{min(values):4.1f},{max(values):4.1f}]")
         length = np.mean([r["length"] for r in mine])
         repeated = np.mean([r["repeated"] for r in mine])
+        copies = np.mean([r["copies_lead"] for r in mine])
         rouge = " ".join(f"{cell:>16}" for cell in cells)
         speeds = [r["tokens_per_s"] for r in mine if "tokens_per_s" in r]
         speed = f"{np.mean(speeds):6.1f}" if speeds else f"{'-':>6}"
         updates = "/".join(str(r["updates"]) for r in mine)
-        print(f"{arm:10} {rouge} {length:6.1f} {repeated:5.2f} {speed} {updates:>8}")
+        print(f"{arm:10} {rouge} {length:6.1f} {repeated:5.2f} {copies:5.2f} {speed} {updates:>8}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
 
