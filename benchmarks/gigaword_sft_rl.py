@@ -232,12 +232,16 @@ def completion_scores(completions: list[str], test: list[GenerationExample]) -> 
     }
 
 
+def lead_completions(examples: list[GenerationExample], n: int) -> list[str]:
+    """The lead baseline: each sentence's first ``n`` words."""
+    return [" ".join(e.prompt.split()[:n]) for e in examples]
+
+
 def lead_words(validation: list[GenerationExample]) -> int:
-    """The N (5 to 20) whose first-N-words completions score the best ROUGE-L on validation."""
+    """The N (5 to 20) whose lead completions score the best ROUGE-L on validation."""
 
     def rouge_l(n: int) -> float:
-        completions = [" ".join(e.prompt.split()[:n]) for e in validation]
-        return float(completion_scores(completions, validation)["rougeL"])
+        return float(completion_scores(lead_completions(validation, n), validation)["rougeL"])
 
     return max(range(5, 21), key=rouge_l)
 
@@ -251,14 +255,23 @@ def run_arm(
     test: list[GenerationExample],
     folder: Path,
 ) -> dict[str, Any]:
-    """Train (or build) one arm's policy for one seed in ``folder``; its scores on ``test``."""
+    """One arm's row for one seed: its policy trained (or built) in ``folder``, its scores."""
     start = time.perf_counter()
-    sft = folder / "sft"
-    if arm == "lead":
+    if arm == "lead":  # no model
         n = lead_words(data["validation"])
-        completions = [" ".join(e.prompt.split()[:n]) for e in test]
-        row = {"arm": arm, "seed": seed, "updates": 0, "seconds": 0, "lead_words": n}
-        return row | completion_scores(completions, test) | {"wall": time.perf_counter() - start}
+        info: dict[str, Any] = {"updates": 0, "seconds": 0, "lead_words": n}
+        measured = completion_scores(lead_completions(test, n), test)
+    else:
+        policy, info = arm_policy(arm, seed, budget, rl_share, data, folder)
+        measured = scores(policy, test)
+    return {"arm": arm, "seed": seed, **info, **measured, "wall": time.perf_counter() - start}
+
+
+def arm_policy(
+    arm: str, seed: int, budget: float, rl_share: float, data: dict[str, Any], folder: Path
+) -> tuple[GenerativePolicy, dict[str, Any]]:
+    """Train (or build) a model arm's policy for one seed in ``folder``, and its run info."""
+    sft = folder / "sft"
     if arm == "zero-shot":
         policy = build_run(run_config("rloo", 0, seed), data).policy
         info: dict[str, Any] = {"updates": 0, "seconds": 0}
@@ -285,9 +298,7 @@ def run_arm(
             "rloo", rl_seconds, seed, data, folder / "sft-rl", init_from=str(start_folder)
         )
         info |= {"updates": (first["updates"], info["updates"]), "seconds": budget}
-    row = {"arm": arm, "seed": seed, **info, **scores(policy, test)}
-    row["wall"] = time.perf_counter() - start
-    return row
+    return policy, info
 
 
 def main() -> None:
