@@ -11,9 +11,10 @@ budget (``--budget`` seconds of training):
 * ``zero-shot``: the instruction-tuned model as it is, no training;
 * ``sft``: :class:`agents.SupervisedGenerator` (teacher forcing on the references; batches
   of 16, learning rate 2e-4: ``--sft-lr``);
-* ``rl``: RLOO (k=4 samples of 8 prompts per update, learning rate 1e-3: ``--rl-lr``) on the
-  env's reward (ROUGE-L F) from the zero-shot model, no KL penalty (``--kl``: per token, to
-  the zero-shot model; TRL's ``GRPOTrainer`` has none by default either);
+* ``rl``: RLOO (k=4 samples of 8 prompts per update, learning rate 1e-3: ``--rl-lr``,
+  sampling at temperature 1: ``--temperature``) on the env's reward (ROUGE-L F) from the
+  zero-shot model, no KL penalty (``--kl``: per token, to the zero-shot model; TRL's
+  ``GRPOTrainer`` has none by default either);
 * ``sft-rl``: SFT for half the budget (``--rl-share``), then RLOO from it (``init_from``),
   KL to the SFT policy (0.05 per token: ``--sft-kl``): the same training time as every
   other arm;
@@ -86,6 +87,7 @@ SETTINGS: dict[str, Any] = {
     "rl_learning_rate": 1e-3,
     "kl_coef": 0.0,
     "sft_kl_coef": 0.05,
+    "temperature": 1.0,
 }
 
 
@@ -104,7 +106,7 @@ def run_config(learner: str, seconds: float, seed: int, **extra: Any) -> RunConf
         learner=learner,
         learner_config=settings,
         backbone=SETTINGS["backbone"],
-        policy_kwargs={"prompt_template": PROMPT, "temperature": 1.0},
+        policy_kwargs={"prompt_template": PROMPT, "temperature": SETTINGS["temperature"]},
         seed=seed,
         tuned=False,
         train=TrainConfig(
@@ -131,6 +133,7 @@ def trained(
     if learner != "supervised":  # an RL env step is one sampled token
         info["tokens_per_s"] = result.env_steps / max(result.train_seconds, 1e-9)
         info["kl_coef"] = config.learner_config["kl_coef"]
+        info["temperature"] = config.policy_kwargs["temperature"]
     return built.policy, info
 
 
@@ -316,6 +319,7 @@ def main() -> None:
     parser.add_argument("--rl-lr", type=float, default=1e-3, help="RL's (and TRL's) rate")
     parser.add_argument("--kl", type=float, default=0.0, help="rl's (and TRL's) KL to zero-shot")
     parser.add_argument("--sft-kl", type=float, default=0.05, help="KL to the SFT policy")
+    parser.add_argument("--temperature", type=float, default=1.0, help="RL's sampling temperature")
     parser.add_argument(
         "--rl-share", type=float, default=0.5, help="sft-rl: the share of the budget for RL"
     )
@@ -335,6 +339,7 @@ def main() -> None:
         rl_learning_rate=args.rl_lr,
         kl_coef=args.kl,
         sft_kl_coef=args.sft_kl,
+        temperature=args.temperature,
     )
     torch.set_num_threads(args.threads)
     data = gigaword_splits(args.data)

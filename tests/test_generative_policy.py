@@ -176,9 +176,14 @@ def test_bad_arguments() -> None:
         GenerativePolicy(tiny_backbone("causal"), top_p=0.0)
 
 
-@pytest.mark.parametrize("peft", ["lora", "prompt_tuning", "prefix_tuning"])
-def test_evaluate_actions_matches_acting_over_a_rollout(record_step_outputs, peft: str) -> None:  # type: ignore[no-untyped-def]
-    policy = make_policy(peft)
+@pytest.mark.parametrize(
+    ("peft", "temperature"),
+    [("lora", 1.0), ("lora", 0.5), ("prompt_tuning", 1.0), ("prefix_tuning", 1.0)],
+)
+def test_evaluate_actions_matches_acting_over_a_rollout(  # type: ignore[no-untyped-def]
+    record_step_outputs, peft: str, temperature: float
+) -> None:
+    policy = make_policy(peft, temperature=temperature)
     train_a_little(policy)
     recorded = record_step_outputs(policy)
     envs = make_vector_env(policy, 4, max_new_tokens=3)
@@ -197,7 +202,9 @@ def test_evaluate_actions_matches_acting_over_a_rollout(record_step_outputs, pef
     assert torch.allclose(values, rollout.values.reshape(-1), atol=1e-5)
 
 
-def test_step_outputs_are_raw_masked_logits_whatever_the_sampling() -> None:
+def test_learners_sample_and_score_over_the_temperature_without_top_k_or_p() -> None:
+    """step_outputs (what the rollout core samples from) is the model's logits over the
+    temperature; top-k and top-p are left to acting, which tempers the model's logits once."""
     policy = make_policy(temperature=0.5, top_k=3, top_p=0.5)
     env = make_env(policy)
     obs, info = env.reset(options={"index": 1})
@@ -209,7 +216,22 @@ def test_step_outputs_are_raw_masked_logits_whatever_the_sampling() -> None:
         raw = policy.transformer(input_ids=context).logits[0, -1]
     assert values.shape == (1,) and not logits.requires_grad
     assert torch.isinf(logits[0, :10]).all()
-    assert torch.allclose(logits[0, 10:], raw[10:], atol=1e-5)  # no temperature, no top-k/p
+    assert torch.allclose(logits[0, 10:], raw[10:] / 0.5, atol=1e-5)  # no top-k/p
+    sampled_from = []
+    sample = policy.sample
+    policy.sample = lambda row: sampled_from.append(row) or sample(row)  # type: ignore[method-assign]
+    policy.act_batch({k: v[None] for k, v in obs.items()}, [info], mask[None])
+    assert torch.allclose(sampled_from[0][10:], raw[10:], atol=1e-5)  # tempered once, in sample
+    assert torch.isinf(sampled_from[0][:10]).all()
+
+
+def test_teacher_forcing_scores_the_model_whatever_the_temperature() -> None:
+    policy = make_policy()
+    prompts, written = [EXAMPLES[1].prompt], [[5, 9, 12]]
+    with torch.no_grad():
+        model_logprobs = policy.sequence_logprobs(prompts, written)[0]
+        policy.temperature = 0.5
+        assert torch.allclose(policy.sequence_logprobs(prompts, written)[0], model_logprobs)
 
 
 @pytest.mark.parametrize("peft", ["lora", "frozen"])

@@ -3,7 +3,9 @@
 A causal LM with a PEFT method and a value head. Acting samples the next token (temperature,
 top-k, top-p) and keeps the episode's KV cache, so each step feeds one new token instead of
 the whole sequence. For the policy-gradient learners of :mod:`agents.learners.rollout`,
-:meth:`GenerativePolicy.step_outputs` gives the raw (unwarped) next-token logits and values
+:meth:`GenerativePolicy.step_outputs` gives the next-token logits divided by the sampling
+temperature (the distribution learners sample from and score, as TRL's ``GRPOTrainer``
+does; top-k and top-p shape only :meth:`GenerativePolicy.predict` and acting) and values
 from the same cached path, and :meth:`GenerativePolicy.evaluate_actions` rescores a rollout's
 steps with one forward pass per episode. Learners on whole completions get log-probabilities
 and values in one pass (:meth:`GenerativePolicy.sequence_logprobs`); the KL reference is the
@@ -53,7 +55,10 @@ class GenerativePolicy(PeftPolicy):
         peft: the parameter-efficient method (see :mod:`agents.policies.peft_methods`).
         prompt_template: how an episode's prompt becomes the model's context, with
             ``{prompt}`` standing for it (e.g. ``"Headline for: {prompt}\\nHeadline:"``).
-        temperature: sampling temperature; 0 picks the most likely token.
+        temperature: sampling temperature; 0 picks the most likely token. Learners sample
+            from and score the model's distribution at this temperature (its logits divided
+            by it; at 0, the model's own distribution), so RL trains what it samples:
+            a low temperature keeps an SFT policy's samples near its greedy completions.
         top_k: sample among the ``top_k`` most likely tokens (0: all).
         top_p: sample within the smallest set of probability ``top_p`` (1.0: all).
         seed: seed of the sampling generator.
@@ -173,22 +178,34 @@ class GenerativePolicy(PeftPolicy):
     ) -> np.ndarray:
         """Sample the next token of each episode, feeding each only the tokens it has not seen."""
         split = [{k: v[i] for k, v in observations.items()} for i in range(len(infos))]
-        logits = self.step_logits(split, infos, masks)
+        logits = self._masked_outputs(split, infos, masks)[0]
         return np.array([self.sample(row) for row in logits], dtype=np.int64)
 
     @torch.no_grad()
     def step_outputs(
         self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Masked next-token logits and values of each episode, for acting.
+        """Masked next-token logits (over the temperature) and values of each episode.
 
-        The logits are the model's raw ones: temperature, top-k and top-p shape only
-        :meth:`sample` (acting and :meth:`predict`), so a learner's distribution is the one
-        :meth:`evaluate_actions` scores. Episode ``i`` is identified by its reset ``info``'s
+        The logits are the model's divided by the sampling temperature (see
+        :meth:`tempered`): the distribution a learner samples from, the one
+        :meth:`evaluate_actions` scores; top-k and top-p shape only :meth:`sample`
+        (acting and :meth:`predict`). Episode ``i`` is identified by its reset ``info``'s
         ``episode_id``; each call feeds it only the tokens its KV cache lacks, all episodes
         in one forward pass (:class:`agents.policies.kv_batch.BatchedContexts`; with prompt
         or prefix tuning, one pass per episode).
         """
+        logits, values = self._masked_outputs(observations, infos, masks)
+        return self.tempered(logits), values
+
+    def tempered(self, logits: torch.Tensor) -> torch.Tensor:
+        """Logits divided by the sampling temperature (unchanged at temperature 0)."""
+        return logits if self.temperature in (0.0, 1.0) else logits / self.temperature
+
+    def _masked_outputs(
+        self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The model's own masked next-token logits, and values, of each episode."""
         self._check_vocabulary(masks)
         stacked, states = self._next_outputs([_generated(o) for o in observations], infos)
         valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=stacked.device)
@@ -259,9 +276,11 @@ class GenerativePolicy(PeftPolicy):
 
         Returns:
             ``(logprobs, values, mask)``, each ``(batch, longest completion)``: the
-            log-probability of each written token, the value of the state before it, and
-            which positions hold a token. Batched as :meth:`evaluate_actions` (at most
-            :attr:`score_tokens` tokens a pass, logits only where a token is scored).
+            log-probability of each written token under the model's own distribution (not
+            over the sampling temperature: teacher forcing fits the model itself), the
+            value of the state before it, and which positions hold a token. Batched as
+            :meth:`evaluate_actions` (at most :attr:`score_tokens` tokens a pass, logits
+            only where a token is scored).
         """
         contexts = [self.prompt_ids(p) for p in prompts]
         sequences = [c + list(t) for c, t in zip(contexts, completions)]
@@ -298,7 +317,7 @@ class GenerativePolicy(PeftPolicy):
 
         For learners: samples are grouped by episode (``episode_id``); one forward
         pass per episode over its prompt and the longest completion its samples observed
-        gives every step's logits (the raw ones, as :meth:`step_outputs`).
+        gives every step's logits (over the temperature, as :meth:`step_outputs`).
         """
         self._check_vocabulary(masks)
         rows: dict[int, int] = {}
@@ -331,7 +350,7 @@ class GenerativePolicy(PeftPolicy):
         values = self.value_head(states[inverse]).squeeze(-1)
         valid = torch.as_tensor(np.asarray(masks, dtype=bool), device=step_logits.device)
         distribution = torch.distributions.Categorical(
-            logits=step_logits.masked_fill(~valid, float("-inf")).float()
+            logits=self.tempered(step_logits.masked_fill(~valid, float("-inf")).float())
         )
         actions = actions.to(step_logits.device)
         return distribution.log_prob(actions), distribution.entropy(), values
