@@ -57,8 +57,8 @@ class GenerativePolicy(PeftPolicy):
             ``{prompt}`` standing for it (e.g. ``"Headline for: {prompt}\\nHeadline:"``).
         temperature: sampling temperature; 0 picks the most likely token. Learners sample
             from and score the model's distribution at this temperature (its logits divided
-            by it; at 0, the model's own distribution), so RL trains what it samples:
-            a low temperature keeps an SFT policy's samples near its greedy completions.
+            by it; at 0, the model's own distribution), so RL trains the distribution it
+            samples from.
         top_k: sample among the ``top_k`` most likely tokens (0: all).
         top_p: sample within the smallest set of probability ``top_p`` (1.0: all).
         seed: seed of the sampling generator.
