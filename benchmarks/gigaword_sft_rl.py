@@ -11,10 +11,10 @@ budget (``--budget`` seconds of training):
 * ``zero-shot``: the instruction-tuned model as it is, no training;
 * ``sft``: :class:`agents.SupervisedGenerator` (teacher forcing on the references; batches
   of 16, learning rate 1e-3: ``--sft-lr``, picked on the validation pairs);
-* ``rl``: RLOO (k=4 samples of 8 prompts per update, learning rate 1e-3: ``--rl-lr``,
-  sampling at temperature 1: ``--temperature``) on the env's reward (ROUGE-L F) from the
-  zero-shot model, no KL penalty (``--kl``: per token, to the zero-shot model; TRL's
-  ``GRPOTrainer`` has none by default either);
+* ``rl``: RLOO (k=4 samples of 8 prompts per update: ``--rl-prompts``; learning rate
+  1e-3: ``--rl-lr``; sampling at temperature 1: ``--temperature``) on the env's reward
+  (ROUGE-L F) from the zero-shot model, no KL penalty (``--kl``: per token, to the
+  zero-shot model; TRL's ``GRPOTrainer`` has none by default either);
 * ``sft-rl``: SFT for half the budget (``--rl-share``), then RLOO from it (``init_from``),
   KL to the SFT policy (0.05 per token: ``--sft-kl``): the same training time as every
   other arm;
@@ -33,7 +33,8 @@ test pairs, the mean completion length in words, the repeated-word rate (the sha
 words that repeat an earlier word of the same completion: reward hacking shows there), the
 lead-copy rate (the share of completions that open with the sentence's first four words:
 a policy that learnt to copy rather than to write shows there), and for the RL arms the
-sampled tokens per second of training::
+sampled tokens per second of training; with ``--validation``, the ROUGE-L on the 200
+validation pairs too (a second sample of 200, for reading the test's noise)::
 
     python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --budget 600 --seeds 3
     python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --budget 90 --seeds 1
@@ -88,6 +89,7 @@ SETTINGS: dict[str, Any] = {
     "kl_coef": 0.0,
     "sft_kl_coef": 0.05,
     "temperature": 1.0,
+    "rl_prompts": 8,
 }
 
 
@@ -97,7 +99,7 @@ def run_config(learner: str, seconds: float, seed: int, **extra: Any) -> RunConf
         settings = {"epochs": 100, "batch_size": 16}
         settings["learning_rate"] = SETTINGS["sft_learning_rate"]
     else:
-        settings = {"updates": 10**6, "k": 4, "examples_per_update": 8}
+        settings = {"updates": 10**6, "k": 4, "examples_per_update": SETTINGS["rl_prompts"]}
         kl = SETTINGS["sft_kl_coef" if "init_from" in extra else "kl_coef"]
         settings |= {"learning_rate": SETTINGS["rl_learning_rate"], "kl_coef": kl}
     return RunConfig(
@@ -257,17 +259,29 @@ def run_arm(
     data: dict[str, Any],
     test: list[GenerationExample],
     folder: Path,
+    validation: bool = False,
 ) -> dict[str, Any]:
-    """One arm's row for one seed: its policy trained (or built) in ``folder``, its scores."""
+    """One arm's row for one seed: its policy trained (or built) in ``folder``, its scores.
+
+    With ``validation``, the row also holds the ROUGE-L on the validation pairs (``val_rougeL``).
+    """
     start = time.perf_counter()
+    checked = {"test": test, "validation": data["validation"] if validation else []}
     if arm == "lead":  # no model
         n = lead_words(data["validation"])
         info: dict[str, Any] = {"updates": 0, "seconds": 0, "lead_words": n}
-        measured = completion_scores(lead_completions(test, n), test)
+        measured = {
+            name: completion_scores(lead_completions(pairs, n), pairs)
+            for name, pairs in checked.items()
+            if pairs
+        }
     else:
         policy, info = arm_policy(arm, seed, budget, rl_share, data, folder)
-        measured = scores(policy, test)
-    return {"arm": arm, "seed": seed, **info, **measured, "wall": time.perf_counter() - start}
+        measured = {name: scores(policy, pairs) for name, pairs in checked.items() if pairs}
+    if validation:
+        info["val_rougeL"] = measured["validation"]["rougeL"]
+    row = {"arm": arm, "seed": seed, **info, **measured["test"]}
+    return row | {"wall": time.perf_counter() - start}
 
 
 def arm_policy(
@@ -323,6 +337,10 @@ def main() -> None:
     parser.add_argument(
         "--rl-share", type=float, default=0.5, help="sft-rl: the share of the budget for RL"
     )
+    parser.add_argument("--rl-prompts", type=int, default=8, help="RL's prompts per update")
+    parser.add_argument(
+        "--validation", action="store_true", help="also score the 200 validation pairs"
+    )
     args = parser.parse_args()
     arms = args.arms.split(",")
     unknown = [arm for arm in arms if arm not in ARMS + OPTIONAL_ARMS]
@@ -340,6 +358,7 @@ def main() -> None:
         kl_coef=args.kl,
         sft_kl_coef=args.sft_kl,
         temperature=args.temperature,
+        rl_prompts=args.rl_prompts,
     )
     torch.set_num_threads(args.threads)
     data = gigaword_splits(args.data)
@@ -349,7 +368,16 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:  # the seed's runs, kept for sft+rl
             for arm in arms:
                 rows.append(
-                    run_arm(arm, seed, args.budget, args.rl_share, data, test, Path(folder))
+                    run_arm(
+                        arm,
+                        seed,
+                        args.budget,
+                        args.rl_share,
+                        data,
+                        test,
+                        Path(folder),
+                        args.validation,
+                    )
                 )
                 print(json.dumps(rows[-1]), flush=True)
     print(f"\n{len(test)} test pairs, {args.budget:.0f} s of training per arm, {args.seeds} seeds")
@@ -370,7 +398,12 @@ def main() -> None:
         speeds = [r["tokens_per_s"] for r in mine if "tokens_per_s" in r]
         speed = f"{np.mean(speeds):6.1f}" if speeds else f"{'-':>6}"
         updates = "/".join(str(r["updates"]) for r in mine)
-        print(f"{arm:10} {rouge} {length:6.1f} {repeated:5.2f} {copies:5.2f} {speed} {updates:>8}")
+        validated = [100 * r["val_rougeL"] for r in mine if "val_rougeL" in r]
+        val = f" validation ROUGE-L {np.mean(validated):4.1f}" if validated else ""
+        print(
+            f"{arm:10} {rouge} {length:6.1f} {repeated:5.2f} {copies:5.2f} {speed} {updates:>8}"
+            f"{val}"
+        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
 

@@ -4,6 +4,7 @@ learner interface (acting vs evaluate_actions, gradients), IO."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -362,3 +363,45 @@ def test_evaluate_actions_matches_acting_over_group_rollouts(record_step_outputs
     torch.testing.assert_close(
         values[valid], rollout.values.reshape(-1)[valid], atol=1e-5, rtol=1e-4
     )
+
+
+@pytest.mark.parametrize(("collect", "temperature"), [("steps", 1.0), ("groups", 0.5)])
+def test_the_kl_penalty_scores_the_rollout_in_one_pass_as_the_reference_would_act(
+    collect: str, temperature: float
+) -> None:
+    """The rollout's KL (log pi - log pi_ref of each valid action), scored after the last
+    step in one batched reference pass, equals the reference acting step by step on the same
+    episodes beside the policy (its own batched cache, adapters disabled)."""
+    from agents.learners.kl import KLController
+
+    def rollout_of(coef: float) -> tuple[GenerativePolicy, Any, int]:
+        policy = make_policy(temperature=temperature)
+        train_a_little(policy)
+        envs = make_vector_env(policy, 6, max_new_tokens=4)
+        collector = RolloutCollector(envs, policy, seed=0, kl=KLController(coef))
+        calls = policy.forward_calls
+        if collect == "steps":
+            rollout = collector.collect(7)
+            assert rollout.dones.any() and not rollout.valid.all()  # episodes end mid-rollout
+        else:
+            rollout = collector.collect_groups([0, 1], k=3)
+        return policy, rollout, policy.forward_calls - calls
+
+    _, plain, acting_calls = rollout_of(0.0)
+    policy, rollout, calls = rollout_of(0.1)
+    assert torch.equal(rollout.actions, plain.actions)  # the penalty does not change acting
+    # The reference adds two passes: the prompts, then every completion on their cache.
+    assert calls - acting_calls == 2
+    steps = len(rollout.observations)
+    expected = torch.zeros_like(rollout.kl)
+    for t in range(steps):
+        reference = policy.reference_step_logits(
+            rollout.observations[t], rollout.infos[t], rollout.masks[t]
+        )
+        reference_logprobs = torch.distributions.Categorical(logits=reference).log_prob(
+            rollout.actions[t]
+        )
+        expected[t] = (rollout.logprobs[t] - reference_logprobs) * rollout.valid[t]
+    assert rollout.kl.abs().sum() > 0  # the policy has moved from its reference
+    torch.testing.assert_close(rollout.kl, expected, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(rollout.rewards, rollout.env_rewards - 0.1 * rollout.kl)

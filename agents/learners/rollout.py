@@ -18,8 +18,10 @@ too (``Rollout.behaviour_logprobs``), for the learner to weigh.
 
 With a KL controller (see :mod:`agents.learners.kl`), each valid step's reward becomes the env's
 reward minus ``coef * (log pi(a|s) - log pi_ref(a|s))``, the reference being the policy with
-its adapters disabled (``policy.reference_step_logits``); ``Rollout.env_rewards`` keeps the
-env's own rewards for logging.
+its adapters disabled (``policy.reference()``). The reference scores the whole rollout's
+actions at once, after the last step, with ``evaluate_actions`` (no gradients): one batched
+pass, where acting alongside the policy would cost a second forward pass every step.
+``Rollout.env_rewards`` keeps the env's own rewards for logging.
 
 The collector's :meth:`~RolloutCollector.state_dict` is plain data (its envs' episodes in
 flight, its random states), so a checkpoint can hold it without pickling objects.
@@ -120,7 +122,6 @@ class RolloutCollector:
         "behaviour_logprobs",
         "values",
         "env_rewards",
-        "kl",
         "dones",
         "valid",
     )
@@ -136,8 +137,8 @@ class RolloutCollector:
         if not 0 <= explore < 1:
             raise InputError(f"explore must be in [0, 1), got {explore!r}")
         self.envs, self.policy, self.kl, self.explore = envs, policy, kl, explore
-        if kl is not None and kl.coef > 0 and not hasattr(policy, "reference_step_logits"):
-            raise InputError(f"a KL penalty needs a policy with reference_step_logits: {policy}")
+        if kl is not None and kl.coef > 0 and not hasattr(policy, "reference"):
+            raise InputError(f"a KL penalty needs a policy with a reference(): {policy}")
         self.generator = torch.Generator().manual_seed(seed)
         self.observations, infos = envs.reset(seed=seed)
         self.episode_infos = [reset_info(infos, i) for i in range(envs.num_envs)]
@@ -230,16 +231,6 @@ class RolloutCollector:
             behaviour.gather(1, actions[:, None])[:, 0].log() if self.explore else logprobs
         )
         valid = ~self.waiting if active is None else active & ~self.waiting
-        kl = torch.zeros(n)
-        if self.kl is not None and self.kl.coef > 0:
-            with torch.no_grad():
-                reference = self.policy.reference_step_logits(
-                    observations, self.episode_infos, masks
-                )
-            reference_logprobs = torch.distributions.Categorical(
-                logits=reference.float().cpu()
-            ).log_prob(actions)
-            kl = torch.where(torch.as_tensor(valid), logprobs - reference_logprobs, 0.0)
         record["observations"].append(observations)
         record["infos"].append(list(self.episode_infos))
         record["masks"].append(masks)
@@ -248,7 +239,6 @@ class RolloutCollector:
         record["behaviour_logprobs"].append(behaviour_logprobs)
         record["values"].append(values.float().cpu())
         record["valid"].append(torch.as_tensor(valid))
-        record["kl"].append(kl)
         self.observations, rewards, terminated, truncated, infos = self.envs.step(actions.numpy())
         rewards = np.asarray(rewards, dtype=np.float64)
         if not np.isfinite(rewards).all():
@@ -269,16 +259,9 @@ class RolloutCollector:
 
     def _rollout(self, record: dict[str, list[Any]], last_values: torch.Tensor) -> Rollout:
         stack = torch.stack
-        valid, kl, env_rewards = (
-            stack(record["valid"]),
-            stack(record["kl"]),
-            stack(record["env_rewards"]),
-        )
-        rewards = env_rewards
-        if self.kl is not None and self.kl.coef > 0:
-            rewards = env_rewards - self.kl.coef * kl
-            self.kl.update(float(kl[valid].mean()) if valid.any() else 0.0, int(valid.sum()))
-        return Rollout(
+        valid, env_rewards = stack(record["valid"]), stack(record["env_rewards"])
+        rewards, kl = env_rewards, torch.zeros(valid.shape)
+        rollout = Rollout(
             observations=record["observations"],
             infos=record["infos"],
             masks=np.stack(record["masks"]),
@@ -293,6 +276,27 @@ class RolloutCollector:
             valid=valid,
             last_values=last_values,
         )
+        if self.kl is not None and self.kl.coef > 0:
+            rollout.kl = kl = self._reference_kl(rollout)
+            rollout.rewards = env_rewards - self.kl.coef * kl
+            self.kl.update(float(kl[valid].mean()) if valid.any() else 0.0, int(valid.sum()))
+        return rollout
+
+    def _reference_kl(self, rollout: Rollout) -> torch.Tensor:
+        """``log pi - log pi_ref`` of every valid step's action (0 elsewhere), ``(steps, envs)``.
+
+        The reference scores all the rollout's actions in one ``evaluate_actions`` call, as a
+        learner's gradient pass does (a generative policy runs each prompt once and its
+        completions on that cache), not step by step beside acting.
+        """
+        index, observations, infos, masks, actions = rollout.valid_samples()
+        kl = torch.zeros(rollout.valid.numel())
+        if len(index):
+            with torch.no_grad(), self.policy.reference():
+                reference, _, _ = self.policy.evaluate_actions(observations, infos, actions, masks)
+            position = torch.as_tensor(index)
+            kl[position] = rollout.logprobs.reshape(-1)[position] - reference.float().cpu()
+        return kl.reshape(rollout.valid.shape)
 
     def state_dict(self) -> dict[str, Any]:
         """The episodes in flight and the random states, as plain data (not the policy).

@@ -184,7 +184,11 @@ class PeftPolicy(nn.Module, BaseAgent):
     def reference_step_logits(
         self, observations: list[dict[str, Any]], infos: list[dict[str, Any]], masks: np.ndarray
     ) -> torch.Tensor:
-        """The reference policy's masked logits (see :meth:`reference`), for the KL penalty."""
+        """The reference policy's masked logits at one step (see :meth:`reference`).
+
+        The rollout core's KL penalty scores a whole rollout at once instead
+        (``evaluate_actions`` within :meth:`reference`); this is the step-by-step view.
+        """
         with self.reference():
             return self.step_logits(observations, infos, masks)
 
