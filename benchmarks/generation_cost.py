@@ -15,7 +15,11 @@ number of new tokens and the same sampling (temperature 1, no top-k / top-p), in
 
 Each pair is timed ``--repeats`` times, interleaved; the best of each is kept. Then one RL
 update on the last rollout, split into its parts: the rollout, scoring (the gradient
-pass, :meth:`GenerativePolicy.evaluate_actions`) and the backward pass::
+pass, :meth:`GenerativePolicy.evaluate_actions`) and the backward pass; and what a KL
+penalty adds: the reference (adapters disabled) scoring the rollout's tokens in one
+batched pass, as the rollout core does (:meth:`RolloutCollector.reference_kl`), against
+the same values from the reference acting step by step beside the policy (its own KV
+cache, one forward pass per token: how the core did it before)::
 
     python benchmarks/generation_cost.py                      # SmolLM2, 16 prompts, k=1 and 4
     python benchmarks/generation_cost.py --backbone tiny-causal --prompts 4 --repeats 1
@@ -32,7 +36,7 @@ import gymnasium as gym
 import torch
 
 import textenvs  # noqa: F401  (registers the env ids)
-from agents.learners.rollout import RolloutCollector
+from agents.learners.rollout import Rollout, RolloutCollector
 from agents.policies.backbones import load_backbone, tiny_backbone
 from agents.policies.generative import GenerativePolicy
 
@@ -66,20 +70,20 @@ def generate_rate(policy: GenerativePolicy, prompts: list[str], k: int, new_toke
 
 def rollout_rate(
     policy: GenerativePolicy, envs: gym.vector.VectorEnv, records: list[int], k: int
-) -> tuple[float, object]:
+) -> tuple[float, Rollout, RolloutCollector]:
     """Tokens/s of playing ``k`` episodes of each record through the env and the policy."""
     collector = RolloutCollector(envs, policy, seed=0)
     start = time.perf_counter()
     with torch.no_grad():
         rollout = collector.collect_groups(records, k)
     seconds = time.perf_counter() - start
-    return int(rollout.valid.sum()) / seconds, rollout
+    return int(rollout.valid.sum()) / seconds, rollout, collector
 
 
-def update_split(policy: GenerativePolicy, rollout: object) -> dict[str, float]:
+def update_split(policy: GenerativePolicy, rollout: Rollout) -> dict[str, float]:
     """Seconds of one update's scoring (gradient pass) and backward on ``rollout``."""
-    observations, infos, masks, actions = rollout.flat()  # type: ignore[attr-defined]
-    valid = rollout.valid.reshape(-1)  # type: ignore[attr-defined]
+    observations, infos, masks, actions = rollout.flat()
+    valid = rollout.valid.reshape(-1)
     start = time.perf_counter()
     logprobs, _, values = policy.evaluate_actions(observations, infos, actions, masks)
     scored = time.perf_counter()
@@ -88,6 +92,27 @@ def update_split(policy: GenerativePolicy, rollout: object) -> dict[str, float]:
     done = time.perf_counter()
     policy.zero_grad(set_to_none=True)
     return {"scoring": scored - start, "backward": done - scored}
+
+
+def reference_split(collector: RolloutCollector, rollout: Rollout) -> dict[str, float]:
+    """Seconds of the KL reference's log-probabilities of ``rollout``'s tokens, two ways."""
+    policy = collector.policy
+    start = time.perf_counter()
+    batched = collector.reference_kl(rollout)
+    middle = time.perf_counter()
+    stepwise = torch.zeros_like(batched)
+    with torch.no_grad():
+        for t, observations in enumerate(rollout.observations):
+            logits = policy.reference_step_logits(observations, rollout.infos[t], rollout.masks[t])
+            reference = torch.distributions.Categorical(logits=logits.float()).log_prob(
+                rollout.actions[t]
+            )
+            stepwise[t] = (rollout.logprobs[t] - reference) * rollout.valid[t]
+    done = time.perf_counter()
+    policy.load_acting_state({})
+    if not torch.allclose(batched, stepwise, atol=1e-4):
+        raise AssertionError("the batched and step-by-step KL differ")
+    return {"one pass": middle - start, "step by step": done - middle}
 
 
 def main() -> None:
@@ -126,16 +151,21 @@ def main() -> None:
         rollout = None
         for _ in range(args.repeats):
             best_generate = max(best_generate, generate_rate(policy, prompts, k, args.new_tokens))
-            rate, rollout = rollout_rate(policy, envs, records, k)
+            rate, rollout, _ = rollout_rate(policy, envs, records, k)
             best_rollout = max(best_rollout, rate)
         ratio = best_rollout / best_generate
         print(f"{k:>3} {best_generate:>15.1f} {best_rollout:>15.1f} {ratio:>6.2f}")
         start = time.perf_counter()
-        _, rollout = rollout_rate(policy, envs, records, k)
+        _, rollout, collector = rollout_rate(policy, envs, records, k)
         parts = {"rollout": time.perf_counter() - start, **update_split(policy, rollout)}
         total = sum(parts.values())
         split = ", ".join(f"{name} {s:.1f} s ({s / total:.0%})" for name, s in parts.items())
         print(f"    one update on {int(rollout.valid.sum())} tokens: {split}")
+        reference = reference_split(collector, rollout)
+        print(
+            f"    the KL reference on them: one pass {reference['one pass']:.1f} s, step by "
+            f"step {reference['step by step']:.1f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -277,12 +277,12 @@ class RolloutCollector:
             last_values=last_values,
         )
         if self.kl is not None and self.kl.coef > 0:
-            rollout.kl = kl = self._reference_kl(rollout)
+            rollout.kl = kl = self.reference_kl(rollout)
             rollout.rewards = env_rewards - self.kl.coef * kl
             self.kl.update(float(kl[valid].mean()) if valid.any() else 0.0, int(valid.sum()))
         return rollout
 
-    def _reference_kl(self, rollout: Rollout) -> torch.Tensor:
+    def reference_kl(self, rollout: Rollout) -> torch.Tensor:
         """``log pi - log pi_ref`` of every valid step's action (0 elsewhere), ``(steps, envs)``.
 
         The reference scores all the rollout's actions in one ``evaluate_actions`` call, as a
