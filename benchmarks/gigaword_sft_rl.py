@@ -266,18 +266,17 @@ def run_arm(
     With ``validation``, the row also holds the ROUGE-L on the validation pairs (``val_rougeL``).
     """
     start = time.perf_counter()
-    checked = {"test": test, "validation": data["validation"] if validation else []}
+    checked = {"test": test} | ({"validation": data["validation"]} if validation else {})
     if arm == "lead":  # no model
         n = lead_words(data["validation"])
         info: dict[str, Any] = {"updates": 0, "seconds": 0, "lead_words": n}
         measured = {
             name: completion_scores(lead_completions(pairs, n), pairs)
             for name, pairs in checked.items()
-            if pairs
         }
     else:
         policy, info = arm_policy(arm, seed, budget, rl_share, data, folder)
-        measured = {name: scores(policy, pairs) for name, pairs in checked.items() if pairs}
+        measured = {name: scores(policy, pairs) for name, pairs in checked.items()}
     if validation:
         info["val_rougeL"] = measured["validation"]["rougeL"]
     row = {"arm": arm, "seed": seed, **info, **measured["test"]}

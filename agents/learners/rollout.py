@@ -260,7 +260,6 @@ class RolloutCollector:
     def _rollout(self, record: dict[str, list[Any]], last_values: torch.Tensor) -> Rollout:
         stack = torch.stack
         valid, env_rewards = stack(record["valid"]), stack(record["env_rewards"])
-        rewards, kl = env_rewards, torch.zeros(valid.shape)
         rollout = Rollout(
             observations=record["observations"],
             infos=record["infos"],
@@ -269,16 +268,16 @@ class RolloutCollector:
             logprobs=stack(record["logprobs"]),
             behaviour_logprobs=stack(record["behaviour_logprobs"]),
             values=stack(record["values"]),
-            rewards=rewards,
+            rewards=env_rewards,
             env_rewards=env_rewards,
-            kl=kl,
+            kl=torch.zeros(valid.shape),
             dones=stack(record["dones"]),
             valid=valid,
             last_values=last_values,
         )
         if self.kl is not None and self.kl.coef > 0:
-            rollout.kl = kl = self.reference_kl(rollout)
-            rollout.rewards = env_rewards - self.kl.coef * kl
+            kl = self.reference_kl(rollout)
+            rollout.kl, rollout.rewards = kl, env_rewards - self.kl.coef * kl
             self.kl.update(float(kl[valid].mean()) if valid.any() else 0.0, int(valid.sum()))
         return rollout
 
