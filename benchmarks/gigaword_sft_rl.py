@@ -54,6 +54,7 @@ import importlib.util
 import json
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -321,13 +322,48 @@ def arm_policy(
     return policy, info
 
 
+#: What :func:`print_table` reads of each row.
+ROW_KEYS = frozenset(
+    {"arm", "seed", "updates", "rouge1", "rouge2", "rougeL", "length", "repeated", "copies_lead"}
+)
+
+
+def known_arms(arms: Any) -> list[str]:
+    """``arms`` in the order of :data:`ARMS` and :data:`OPTIONAL_ARMS` (the order they run in)."""
+    return [arm for arm in ARMS + OPTIONAL_ARMS if arm in arms]
+
+
+def kept_rows(paths: list[Path]) -> list[dict[str, Any]]:
+    """The rows that earlier runs wrote with ``--json``, pooled.
+
+    Raises:
+        ValueError: a file cannot be read or holds no such rows, or an (arm, seed) pair
+            has more than one row.
+    """
+    rows = []
+    for path in paths:
+        try:
+            kept = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as error:  # unreadable, or not JSON
+            raise ValueError(f"{path}: {error}") from None
+        if not isinstance(kept, list) or not all(
+            isinstance(r, dict) and r.keys() >= ROW_KEYS for r in kept
+        ):
+            raise ValueError(f"{path}: not a list of rows written by --json")
+        rows += kept
+    counts = Counter((r["arm"], r["seed"]) for r in rows)
+    twice = sorted(key for key, count in counts.items() if count > 1)
+    if twice:
+        raise ValueError(f"these (arm, seed) pairs have more than one row: {twice}")
+    return rows
+
+
 def print_table(rows: list[dict[str, Any]], arms: list[str], heading: str = "") -> None:
     """Each arm's means (and ranges) over its rows, then each arm's margin over ``sft``.
 
     The margin pairs an arm's row with the ``sft`` row of the same seed, so a seed's own
-    luck cancels: the per-seed differences in test ROUGE-L,
-    their mean and standard deviation, and the mean difference on validation where the rows
-    have it.
+    luck cancels: the per-seed differences in test ROUGE-L, their mean and standard
+    deviation, and the mean difference on validation where the rows have it.
     """
     seeds = sorted({r["seed"] for r in rows})
     print(f"\n{heading}{', ' if heading else ''}seeds {', '.join(map(str, seeds))}")
@@ -409,23 +445,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.report:
-        rows = []
-        for path in args.report:
-            try:
-                kept = json.loads(path.read_text("utf-8"))
-            except (OSError, ValueError) as error:
-                parser.error(f"--report {path}: {error}")
-            if not isinstance(kept, list) or not all(
-                isinstance(r, dict) and {"arm", "seed", "rougeL"} <= r.keys() for r in kept
-            ):
-                parser.error(f"--report {path}: not a list of rows written by --json")
-            rows += kept
-        seen = [(r["arm"], r["seed"]) for r in rows]
-        twice = sorted({key for key in seen if seen.count(key) > 1})
-        if twice:
-            parser.error(f"--report: these (arm, seed) pairs have more than one row: {twice}")
-        arms = [arm for arm in ARMS + OPTIONAL_ARMS if any(r["arm"] == arm for r in rows)]
-        print_table(rows, arms, f"rows of {', '.join(map(str, args.report))}")
+        try:
+            rows = kept_rows(args.report)
+        except ValueError as error:
+            parser.error(f"--report: {error}")
+        print_table(
+            rows,
+            known_arms({r["arm"] for r in rows}),
+            f"rows of {', '.join(map(str, args.report))}",
+        )
         return
     if args.data is None:
         parser.error("--data is required (the folder of Gigaword's input.txt and task1_ref0.txt)")
@@ -433,7 +461,7 @@ def main() -> None:
     unknown = [arm for arm in arms if arm not in ARMS + OPTIONAL_ARMS]
     if unknown:
         parser.error(f"--arms: unknown {', '.join(unknown)}; known: {ARMS + OPTIONAL_ARMS}")
-    arms = [arm for arm in ARMS + OPTIONAL_ARMS if arm in arms]  # sft before sft+rl
+    arms = known_arms(arms)  # sft before sft+rl
     if "trl-grpo" in arms and importlib.util.find_spec("trl") is None:
         parser.error("--arms trl-grpo needs TRL: pip install trl")
     if not 0.0 < args.rl_share < 1.0:
