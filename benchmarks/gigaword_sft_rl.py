@@ -28,6 +28,10 @@ budget (``--budget`` seconds of training):
   completion length, sampling and budget; TRL's defaults otherwise (its ``dapo`` loss,
   group-scaled advantages), with gradient checkpointing and bf16 off (CPU).
 
+With ``--ema D`` every textenvs arm (both phases of ``sft-rl`` and ``sft+rl`` too) keeps a
+moving average of its trained weights (``LearnerConfig.ema_decay``) and is scored, and
+started from, with it; TRL's arm is not averaged.
+
 Scores: ROUGE-1/2/L F-measure (rouge-score, stemming) of greedy completions on the 200
 test pairs, the mean completion length in words, the repeated-word rate (the share of
 words that repeat an earlier word of the same completion: reward hacking shows there), the
@@ -95,6 +99,7 @@ SETTINGS: dict[str, Any] = {
     "sft_kl_coef": 0.05,
     "temperature": 1.0,
     "rl_prompts": 8,
+    "ema_decay": 0.0,
 }
 
 
@@ -107,6 +112,7 @@ def run_config(learner: str, seconds: float, seed: int, **extra: Any) -> RunConf
         settings = {"updates": 10**6, "k": 4, "examples_per_update": SETTINGS["rl_prompts"]}
         kl = SETTINGS["sft_kl_coef" if "init_from" in extra else "kl_coef"]
         settings |= {"learning_rate": SETTINGS["rl_learning_rate"], "kl_coef": kl}
+    settings["ema_decay"] = SETTINGS["ema_decay"]
     return RunConfig(
         env="TextSummarization-v0",
         env_kwargs={"reward": "rougeL", "max_new_tokens": 24},
@@ -137,6 +143,7 @@ def trained(
     result = train(built.learner, built.evaluate, config.train)
     built.policy.save(out / "best")
     info = {"updates": result.updates, "seconds": result.train_seconds}
+    info["ema_decay"] = config.learner_config["ema_decay"]
     if learner != "supervised":  # an RL env step is one sampled token
         info["tokens_per_s"] = result.env_steps / max(result.train_seconds, 1e-9)
         info["kl_coef"] = config.learner_config["kl_coef"]
@@ -435,6 +442,12 @@ def main() -> None:
     )
     parser.add_argument("--rl-prompts", type=int, default=8, help="RL's prompts per update")
     parser.add_argument(
+        "--ema",
+        type=float,
+        default=0.0,
+        help="every textenvs arm's ema_decay (0: the last weights)",
+    )
+    parser.add_argument(
         "--validation", action="store_true", help="also score the 200 validation pairs"
     )
     parser.add_argument(
@@ -466,6 +479,8 @@ def main() -> None:
         parser.error("--arms trl-grpo needs TRL: pip install trl")
     if not 0.0 < args.rl_share < 1.0:
         parser.error(f"--rl-share must be between 0 and 1, got {args.rl_share}")
+    if not 0.0 <= args.ema < 1.0:
+        parser.error(f"--ema must be in [0, 1), got {args.ema}")
     SETTINGS.update(
         backbone=args.backbone,
         sft_learning_rate=args.sft_lr,
@@ -474,6 +489,7 @@ def main() -> None:
         sft_kl_coef=args.sft_kl,
         temperature=args.temperature,
         rl_prompts=args.rl_prompts,
+        ema_decay=args.ema,
     )
     torch.set_num_threads(args.threads)
     data = gigaword_splits(args.data)

@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from agents import evaluate
+from agents.learners.averaging import WeightAverage
 from agents.training.checkpoint import CheckpointError, read_checkpoint
 from agents.training.loop import TrainConfig, train, trainable_weights
 from agents.training.runs import RunConfig, build_run
@@ -338,3 +339,94 @@ def test_runs_on_every_env_family(env: str, learner: str, extra: dict[str, Any])
     test_size = len(gym.make(env, split="test").unwrapped.corpus)
     assert result.test is not None and result.test["episodes"] == test_size
     assert result.env_steps > 0
+
+
+def test_the_weight_average_follows_its_documented_recursion() -> None:
+    weight = torch.nn.Parameter(torch.tensor([0.0, 10.0]))
+    average = WeightAverage([weight], decay=0.5)
+    expected = weight.detach().clone()
+    for step, value in enumerate([1.0, 2.0, 4.0, 8.0, 16.0], start=1):
+        with torch.no_grad():
+            weight.fill_(value)
+        average.update()
+        decay = min(0.5, (1 + step) / (10 + step))  # TF's warm-up: 2/11, 3/12, ... then 0.5
+        expected = decay * expected + (1 - decay) * value
+        assert torch.allclose(average.average[0], expected), step
+    with average.applied():
+        assert torch.equal(weight.detach(), average.average[0])
+    assert torch.equal(weight.detach(), torch.tensor([16.0, 16.0]))  # the trained weights back
+
+
+def test_ema_decay_trains_the_same_weights_and_returns_their_average(tmp_path: Path) -> None:
+    plain, _ = fit(run_config(tmp_path / "plain", eval_every=0, test_split=None))
+    config = run_config(tmp_path / "ema", eval_every=0, test_split=None)
+    config.learner_config["ema_decay"] = 0.5
+    averaged, _ = fit(config)
+    trained = read_checkpoint(tmp_path / "ema" / "checkpoint.pt")["policy"]
+    saved = type(averaged.policy).load(tmp_path / "ema" / "best")
+    final = trainable_weights(averaged.policy)
+    for name, weight in trainable_weights(plain.policy).items():
+        assert torch.equal(trained[name], weight), name  # averaging does not change training
+        assert torch.equal(dict(saved.named_parameters())[name].detach(), final[name]), name
+    different = [
+        n for n, w in trainable_weights(plain.policy).items() if not torch.equal(w, final[n])
+    ]
+    assert different  # the policy left after training is the average, not the last weights
+    average = dict(
+        zip(
+            [n for n, p in averaged.policy.named_parameters() if p.requires_grad],
+            averaged.learner.average.average,
+        )
+    )
+    for name, weight in final.items():
+        assert torch.equal(average[name].cpu(), weight), name
+
+
+def test_with_ema_decay_evaluation_selects_among_averaged_policies(tmp_path: Path) -> None:
+    config = run_config(tmp_path / "run", eval_every=2, test_split="validation")
+    config.learner_config["ema_decay"] = 0.5
+    built = build_run(config, dataset=DATA)
+    learner, seen = built.learner, []
+
+    def evaluate_and_look(split: str, limit: int | None) -> dict[str, float]:
+        averaged = all(
+            torch.equal(p, a) for p, a in zip(learner.parameters, learner.average.average)
+        )
+        seen.append((learner.updates_done, averaged, trainable_weights(built.policy)))
+        return built.evaluate(split, limit)
+
+    result = train(learner, evaluate_and_look, config.train)
+    *evaluations, (_, _, tested) = seen
+    assert [(update, averaged) for update, averaged, _ in evaluations] == [
+        (0, True),
+        (2, True),
+        (4, True),
+        (6, True),
+    ]  # every validation reads the averaged weights
+    best = next(weights for update, _, weights in evaluations if update == result.best["update"])
+    for name, weight in trainable_weights(built.policy).items():
+        assert torch.equal(best[name], weight), name  # the selected average is what is left
+        assert torch.equal(tested[name], weight), name  # ... and what is tested
+    assert result.test == result.best["validation"]
+
+
+def test_a_run_with_ema_decay_resumes_exactly(tmp_path: Path) -> None:
+    def config(out: Path) -> RunConfig:
+        base = run_config(out, eval_every=0, test_split=None)
+        base.learner_config["ema_decay"] = 0.5
+        return base
+
+    whole, _ = fit(config(tmp_path / "whole"))
+    with pytest.raises(KeyboardInterrupt):
+        fit(config(tmp_path / "cut"), stop_at=5)  # the last checkpoint was at update 4
+    resumed, _ = fit(config(tmp_path / "cut"), resume=True)
+    for name, weight in trainable_weights(whole.policy).items():
+        assert torch.equal(trainable_weights(resumed.policy)[name], weight), name
+    with pytest.raises(
+        CheckpointError, match="written with ema_decay on, this run has ema_decay=0"
+    ):
+        fit(run_config(tmp_path / "cut"), resume=True)
+    bad = config(tmp_path / "bad")
+    bad.learner_config["ema_decay"] = 1.0
+    with pytest.raises(ValueError, match=r"ema_decay must be in \[0, 1\), got 1.0"):
+        fit(bad)

@@ -3,7 +3,8 @@
 Each learner module shows its loss and update in one place (``reinforce.py``, ``ppo.py``,
 ``group_pg.py``, ``supervised.py``); what they share lives beside them: the rollout core
 (``rollout.py``), advantage estimators (``advantages.py``), the KL penalty (``kl.py``), the
-checked gradient step (``optim.py``) and the learner base with its settings (``base.py``).
+checked gradient step (``optim.py``), the moving average of the weights (``averaging.py``)
+and the learner base with its settings (``base.py``).
 RL learners read the env's rewards only, never its gold answers.
 """
 

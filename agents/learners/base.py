@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from agents.common import distributed
+from agents.learners.averaging import WeightAverage
 from agents.learners.kl import KLController
 from agents.learners.optim import gradient_step
 from agents.learners.rollout import RolloutCollector
@@ -48,9 +49,18 @@ class LearnerConfig:
     )
     kl_horizon: int = field(default=10_000, metadata={"help": "env steps of the KL controller"})
     seed: int = field(default=0, metadata={"help": "seed of the rollouts, sampling and init"})
+    ema_decay: float = field(
+        default=0.0,
+        metadata={
+            "help": "keep an exponential moving average of the trainable weights at this "
+            "decay (0: off); evaluation, best/ and the trained policy use the average"
+        },
+    )
 
     def __post_init__(self) -> None:
         self.check_at_least_one("updates")
+        if not (isinstance(self.ema_decay, (int, float)) and 0 <= self.ema_decay < 1):
+            raise InputError(f"ema_decay must be in [0, 1), got {self.ema_decay!r}")
         for name in ("learning_rate", "max_grad_norm", "head_learning_rate"):
             value = getattr(self, name)
             if value is None and name == "head_learning_rate":
@@ -111,6 +121,9 @@ class Learner:
             _parameter_groups(named, config), lr=config.learning_rate
         )
         self.updates_done = 0
+        self.average = (
+            WeightAverage(self.parameters, config.ema_decay) if config.ema_decay else None
+        )
 
     def make_collector(self, envs: Any, explore: float = 0.0) -> RolloutCollector:
         """The rollout core on ``envs``, seeded, with the config's KL penalty."""
@@ -142,6 +155,21 @@ class Learner:
             f"update {self.updates_done}",
             self.distributed,
         )
+        if self.average is not None:
+            self.average.update()
+
+    def averaged_weights(self) -> AbstractContextManager[None]:
+        """A block in which the policy holds the averaged weights (``ema_decay``), if any.
+
+        The training loop evaluates and saves the policy inside it; without ``ema_decay`` it
+        does nothing.
+        """
+        return self.average.applied() if self.average is not None else nullcontext()
+
+    def use_averaged_weights(self) -> None:
+        """Put the averaged weights into the policy for good (the end of training), if any."""
+        if self.average is not None:
+            self.average.copy_into_parameters(self.average.average)
 
     def rollout_log(self, rollout: Any) -> dict[str, float]:
         """The log entries of every rollout: env reward, KL, learning rate, counters."""
@@ -187,6 +215,7 @@ class Learner:
             "learner": type(self).__name__,
             "updates_done": self.updates_done,
             "optimizer": self.optimizer.state_dict(),
+            "average": None if self.average is None else self.average.state_dict(),
             "resumable": {name: _resumable_state(getattr(self, name)) for name in self.resumable},
         }
 
@@ -201,6 +230,13 @@ class Learner:
         if set(saved) != set(self.resumable):
             raise InputError(f"the checkpoint holds {sorted(saved)}, not {sorted(self.resumable)}")
         self.optimizer.load_state_dict(state["optimizer"])
+        if (state.get("average") is None) != (self.average is None):
+            raise InputError(
+                f"the checkpoint was written with ema_decay {'off' if self.average else 'on'}, "
+                f"this run has ema_decay={self.config.ema_decay!r}"
+            )
+        if self.average is not None:
+            self.average.load_state_dict(state["average"])
         for name in self.resumable:
             current = getattr(self, name)
             if isinstance(current, RolloutCollector):

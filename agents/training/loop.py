@@ -12,6 +12,9 @@
    the same parameters and metrics as one never interrupted;
 4. finally evaluates the best policy on the test split and writes ``results.json``.
 
+With a learner's ``ema_decay`` (see :mod:`agents.learners.averaging`), every evaluation,
+``best/`` and the policy left after training are the learner's averaged weights.
+
 A NaN loss or reward stops training with its error; the last checkpoint stays intact.
 
 Under a data-parallel launcher (see :mod:`agents.common.distributed`) every process runs this loop
@@ -29,6 +32,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -349,6 +353,10 @@ class _Loop:
             self.state.stopped = "patience"
 
     def _evaluate_and_select(self) -> bool:
+        with self.averaged_weights():  # the average is what is evaluated and kept
+            return self._evaluate_and_select_policy()
+
+    def _evaluate_and_select_policy(self) -> bool:
         config, state = self.config, self.state
         metrics = self._run_evaluation(config.eval_split, config.eval_limit)
         name = main_metric(metrics, config.metric)
@@ -379,7 +387,8 @@ class _Loop:
     def keep_unselected_policy(self) -> None:
         """Without any evaluation to select one, save the last policy as ``best/``."""
         if self.main and self.out is not None and self.state.best is None:
-            _save_atomically(self.policy, self.out / BEST)
+            with self.averaged_weights():
+                _save_atomically(self.policy, self.out / BEST)
 
     def last_policy_unevaluated(self) -> bool:
         """Whether updates ran since the last evaluation (with evaluation on)."""
@@ -399,10 +408,17 @@ class _Loop:
             self.state.log_bytes = self.log.flush()
             save_checkpoint(self.out / CHECKPOINT, self.policy, vars(self.state), states)
 
+    def averaged_weights(self) -> AbstractContextManager[None]:
+        """The learner's block with its averaged weights in the policy (``ema_decay``)."""
+        averaged = getattr(self.learner, "averaged_weights", None)
+        return averaged() if averaged is not None else nullcontext()
+
     def restore_best_policy(self) -> None:
-        """Put the best evaluation's weights back into the policy."""
+        """Put the best evaluation's weights back into the policy (else the average, if any)."""
         if self.state.best_weights is not None:
             load_trainable_weights(self.policy, self.state.best_weights)
+        elif hasattr(self.learner, "use_averaged_weights"):
+            self.learner.use_averaged_weights()
 
     def test(self) -> dict[str, float] | None:
         """The policy's metrics on the test split (main process; None without one)."""
