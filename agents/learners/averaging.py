@@ -34,8 +34,8 @@ class WeightAverage:
         self.steps += 1
         decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
         with torch.no_grad():
-            current = [p.detach() for p in self.parameters]
-            torch._foreach_lerp_(self.average, current, 1.0 - decay)
+            for average, parameter in zip(self.average, self.parameters):
+                average.lerp_(parameter.detach(), 1.0 - decay)
 
     @contextmanager
     def applied(self) -> Iterator[None]:
