@@ -348,15 +348,12 @@ class _Loop:
 
     def evaluate(self) -> None:
         """The main process evaluates and keeps the best policy; all learn if patience ran out."""
-        out_of_patience = self._evaluate_and_select() if self.main else False
+        with self.averaged_weights():  # the average is what is evaluated and kept
+            out_of_patience = self._evaluate_and_select() if self.main else False
         if self.agreed(out_of_patience):
             self.state.stopped = "patience"
 
     def _evaluate_and_select(self) -> bool:
-        with self.averaged_weights():  # the average is what is evaluated and kept
-            return self._evaluate_and_select_policy()
-
-    def _evaluate_and_select_policy(self) -> bool:
         config, state = self.config, self.state
         metrics = self._run_evaluation(config.eval_split, config.eval_limit)
         name = main_metric(metrics, config.metric)
