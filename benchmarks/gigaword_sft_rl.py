@@ -142,8 +142,11 @@ def trained(
     built = build_run(config, data)
     result = train(built.learner, built.evaluate, config.train)
     built.policy.save(out / "best")
-    info = {"updates": result.updates, "seconds": result.train_seconds}
-    info["ema_decay"] = config.learner_config["ema_decay"]
+    info = {
+        "updates": result.updates,
+        "seconds": result.train_seconds,
+        "ema_decay": config.learner_config["ema_decay"],
+    }
     if learner != "supervised":  # an RL env step is one sampled token
         info["tokens_per_s"] = result.env_steps / max(result.train_seconds, 1e-9)
         info["kl_coef"] = config.learner_config["kl_coef"]

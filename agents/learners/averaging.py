@@ -37,18 +37,21 @@ class WeightAverage:
             for average, parameter in zip(self.average, self.parameters):
                 average.lerp_(parameter.detach(), 1.0 - decay)
 
+    def apply(self) -> None:
+        """Put the average into the parameters for good (the end of training)."""
+        self._copy_into_parameters(self.average)
+
     @contextmanager
     def applied(self) -> Iterator[None]:
         """A block in which the parameters hold the average; the trained weights after it."""
         trained = [p.detach().clone() for p in self.parameters]
-        self.copy_into_parameters(self.average)
+        self.apply()
         try:
             yield
         finally:
-            self.copy_into_parameters(trained)
+            self._copy_into_parameters(trained)
 
-    def copy_into_parameters(self, weights: list[torch.Tensor]) -> None:
-        """Overwrite the parameters with ``weights`` (the average, or a saved copy)."""
+    def _copy_into_parameters(self, weights: list[torch.Tensor]) -> None:
         with torch.no_grad():
             for parameter, weight in zip(self.parameters, weights):
                 parameter.copy_(weight)

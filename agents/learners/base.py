@@ -169,7 +169,7 @@ class Learner:
     def use_averaged_weights(self) -> None:
         """Put the averaged weights into the policy for good (the end of training), if any."""
         if self.average is not None:
-            self.average.copy_into_parameters(self.average.average)
+            self.average.apply()
 
     def rollout_log(self, rollout: Any) -> dict[str, float]:
         """The log entries of every rollout: env reward, KL, learning rate, counters."""
